@@ -1,0 +1,103 @@
+"""Tiny canonical frames for engine tests, as the io layer would produce them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from visit_audit.audit import run_audit
+from visit_audit.frameworks import load_framework
+
+CASE_DATES = (
+    "start_date",
+    "end_date",
+    "date_of_birth",
+    "first_review_date",
+    "reduced_frequency_date",
+    "decision_date",
+)
+
+
+def cases(*rows: dict) -> pd.DataFrame:
+    """Case rows: child_id, plan_type, start_date required; dates as ISO strings."""
+    out = []
+    for i, r in enumerate(rows):
+        row = {
+            "row": i + 2,
+            "child_id": r.get("child_id", "C1"),
+            "episode_id": r.get("episode_id", f"E{i + 1}"),
+            "plan_type": r["plan_type"],
+            "visit_frequency": r.get("visit_frequency"),
+            "worker": r.get("worker", "W1"),
+            "team": r.get("team", "T1"),
+        }
+        for c in CASE_DATES:
+            row[c] = r.get(c)
+        out.append(row)
+    frame = pd.DataFrame(out, columns=["row", "child_id", "episode_id", "plan_type", *CASE_DATES,
+                                       "visit_frequency", "worker", "team"])
+    for c in CASE_DATES:
+        frame[c] = pd.to_datetime(frame[c], format="%Y-%m-%d")
+    frame["visit_frequency"] = frame["visit_frequency"].astype(object)
+    return frame
+
+
+def visits(*rows) -> pd.DataFrame:
+    """Visit rows: a date string (child C1, seen visit) or a dict of fields."""
+    out = []
+    for i, r in enumerate(rows):
+        if isinstance(r, str):
+            r = {"visit_date": r}
+        out.append(
+            {
+                "row": i + 2,
+                "child_id": r.get("child_id", "C1"),
+                "visit_date": r["visit_date"],
+                "visit_type": r.get("visit_type", "visit"),
+                "seen": r.get("seen", True),
+                "seen_alone": r.get("seen_alone"),
+                "location": r.get("location"),
+                "bedroom_seen": r.get("bedroom_seen"),
+                "unannounced": r.get("unannounced"),
+                "episode_id": r.get("episode_id"),
+                "worker": r.get("worker"),
+            }
+        )
+    cols = ["row", "child_id", "visit_date", "visit_type", "seen", "seen_alone", "location",
+            "bedroom_seen", "unannounced", "episode_id", "worker"]
+    frame = pd.DataFrame(out, columns=cols)
+    frame["visit_date"] = pd.to_datetime(frame["visit_date"], format="%Y-%m-%d")
+    frame["seen"] = frame["seen"].astype(bool)
+    for c in ("seen_alone", "bedroom_seen", "unannounced"):
+        frame[c] = frame[c].astype("boolean")
+    for c in ("location", "episode_id", "worker"):
+        frame[c] = frame[c].astype(object)
+    return frame
+
+
+def audit(case_rows, visit_rows, *, framework="measures-of-practice", as_of="2026-01-01", **kw):
+    fw = load_framework(framework) if isinstance(framework, str) else framework
+    return run_audit(
+        cases(*case_rows) if isinstance(case_rows, (list, tuple)) else case_rows,
+        visits(*visit_rows) if isinstance(visit_rows, (list, tuple)) else visit_rows,
+        fw,
+        as_of=dt.date.fromisoformat(as_of),
+        **kw,
+    )
+
+
+def found(result) -> list[tuple]:
+    """Findings as (episode_id, kind, due, visit, status, days_late) tuples."""
+    f = result.findings
+    return [
+        (
+            r.episode_id,
+            r.kind,
+            r.due_date.date().isoformat(),
+            None if pd.isna(r.visit_date) else r.visit_date.date().isoformat(),
+            r.status,
+            int(r.days_late),
+        )
+        for r in f.itertuples()
+    ]

@@ -1,0 +1,182 @@
+"""Working days, bank holidays by region, and the units of time of timescales.md §1.
+
+All arithmetic is on ``datetime64[D]`` arrays so a deadline is computed for
+millions of anchors at once; ``NaT`` anchors give ``NaT`` deadlines.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+REGIONS: dict[str, str] = {
+    "england": "ENG",
+    "wales": "WLS",
+    "scotland": "SCT",
+    "northern-ireland": "NIR",
+}
+
+UNITS = ("days", "hours", "weeks", "months", "years", "working_days")
+
+_UNIT_WORDS = {
+    "day": "days",
+    "days": "days",
+    "calendar day": "days",
+    "calendar days": "days",
+    "hour": "hours",
+    "hours": "hours",
+    "h": "hours",
+    "hrs": "hours",
+    "week": "weeks",
+    "weeks": "weeks",
+    "month": "months",
+    "months": "months",
+    "year": "years",
+    "years": "years",
+    "working day": "working_days",
+    "working days": "working_days",
+    "working_day": "working_days",
+    "working_days": "working_days",
+    "wd": "working_days",
+}
+_WORDS = {
+    "daily": "1 day",
+    "weekly": "1 week",
+    "fortnightly": "2 weeks",
+    "monthly": "1 month",
+    "quarterly": "3 months",
+    "annually": "1 year",
+    "yearly": "1 year",
+}
+_DURATION = re.compile(r"^\s*(?:every\s+)?(\d+)\s*-?\s*([a-z_ ]+?)\s*$")
+
+NAT = np.datetime64("NaT", "D")
+# An until date that never arrives (timescales.md §3.3: a blank column).
+NEVER = np.datetime64("9999-12-31", "D")
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A span of time as a framework writes it: ``10 working days``, ``6 weeks``."""
+
+    n: int
+    unit: str  # one of UNITS
+
+    @classmethod
+    def parse(cls, text: str) -> Duration:
+        """Read ``"10 working days"``, ``"48 hours"``, ``"1 month"``, ``"weekly"``…
+
+        Raises ValueError with the text when it is not a duration.
+        """
+        raw = str(text).strip().lower()
+        raw = _WORDS.get(raw, raw)
+        m = _DURATION.match(raw.replace("-", " "))
+        if not m or m.group(2).strip() not in _UNIT_WORDS:
+            raise ValueError(f"'{text}' is not a duration such as '10 working days' or '6 weeks'")
+        return cls(int(m.group(1)), _UNIT_WORDS[m.group(2).strip()])
+
+    def __str__(self) -> str:
+        unit = self.unit.replace("_", " ")
+        if self.n == 1:
+            unit = unit[:-1]
+        return f"{self.n} {unit}"
+
+
+def add_months(dates: np.ndarray, months: int | np.ndarray) -> np.ndarray:
+    """Add calendar months (a number, or one per date), clipping to the month's end.
+
+    31 Jan + 1 month = 28/29 Feb; 29 Feb + 12 months = 28 Feb.
+    """
+    dates = np.asarray(dates, dtype="datetime64[D]")
+    month_start = dates.astype("datetime64[M]")
+    day = (dates - month_start.astype("datetime64[D]")).astype(np.int64)
+    target = month_start + np.asarray(months, dtype=np.int64).astype("timedelta64[M]")
+    month_len = ((target + np.timedelta64(1, "M")).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(
+        np.int64
+    )
+    out = target.astype("datetime64[D]") + np.minimum(day, month_len - 1).astype("timedelta64[D]")
+    return np.where(np.isnat(dates), NAT, out)
+
+
+class WorkingCalendar:
+    """Monday–Friday less the bank holidays of one UK region (holidays: country GB + subdivision).
+
+    Without a subdivision the GB calendar lacks Easter Monday in England, so one
+    is always given. One-off days (2022-06-03, 2022-09-19, 2023-05-08) come from
+    the holidays package.
+    """
+
+    def __init__(self, region: str = "england", years: range | None = None) -> None:
+        if region not in REGIONS:
+            raise ValueError(f"unknown region '{region}' (choose from {', '.join(REGIONS)})")
+        self.region = region
+        self.years = years if years is not None else range(1990, 2061)
+
+    @cached_property
+    def holidays(self) -> np.ndarray:
+        import holidays
+
+        days = holidays.country_holidays("GB", subdiv=REGIONS[self.region], years=self.years)
+        return np.array(sorted(days.keys()), dtype="datetime64[D]")
+
+    @cached_property
+    def busdaycal(self) -> np.busdaycalendar:
+        return np.busdaycalendar(weekmask="1111100", holidays=self.holidays)
+
+    def _covers(self, dates: np.ndarray) -> None:
+        valid = dates[~np.isnat(dates) & (dates < NEVER)]
+        if valid.size == 0:
+            return
+        lo = int(str(valid.min())[:4])
+        hi = int(str(valid.max())[:4])
+        if lo < self.years.start or hi + 1 >= self.years.stop:
+            self.years = range(min(lo - 1, self.years.start), max(hi + 2, self.years.stop))
+            self.__dict__.pop("holidays", None)
+            self.__dict__.pop("busdaycal", None)
+
+    def is_working_day(self, dates: np.ndarray) -> np.ndarray:
+        dates = np.asarray(dates, dtype="datetime64[D]")
+        self._covers(dates)
+        out = np.zeros(dates.shape, dtype=bool)
+        ok = ~np.isnat(dates)
+        out[ok] = np.is_busday(dates[ok], busdaycal=self.busdaycal)
+        return out
+
+    def add_working_days(self, dates: np.ndarray, n: int) -> np.ndarray:
+        """The n-th working day strictly after each date, also from a weekend or holiday.
+
+        Rolling *backward* first makes a Saturday count from the Friday before, so
+        the first working day after it is Monday (timescales.md §1).
+        """
+        dates = np.asarray(dates, dtype="datetime64[D]")
+        self._covers(dates)
+        out = np.full(dates.shape, NAT)
+        ok = ~np.isnat(dates) & (dates < NEVER)
+        out[ok] = np.busday_offset(dates[ok], n, roll="backward", busdaycal=self.busdaycal)
+        out[dates == NEVER] = NEVER
+        return out
+
+    def add(self, dates: np.ndarray, duration: Duration) -> np.ndarray:
+        """``dates + duration`` per timescales.md §1, element-wise; NaT stays NaT, NEVER stays NEVER."""
+        dates = np.asarray(dates, dtype="datetime64[D]")
+        n, unit = duration.n, duration.unit
+        if unit == "working_days":
+            return self.add_working_days(dates, n)
+        never = dates == NEVER
+        if unit == "days":
+            out = dates + np.timedelta64(n, "D")
+        elif unit == "hours":
+            out = dates + np.timedelta64(math.ceil(n / 24), "D")
+        elif unit == "weeks":
+            out = dates + np.timedelta64(7 * n, "D")
+        elif unit == "months":
+            out = add_months(np.where(never, NAT, dates), n)
+        elif unit == "years":
+            out = add_months(np.where(never, NAT, dates), 12 * n)
+        else:  # pragma: no cover - Duration.parse only makes UNITS
+            raise ValueError(unit)
+        return np.where(never, NEVER, out)

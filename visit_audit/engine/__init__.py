@@ -1,0 +1,266 @@
+"""The audit engine: canonical case and visit frames in, every deadline out.
+
+Pure: no file I/O, no printing. ``run_engine`` applies a framework to the
+frames the io layer produced and returns every assessed deadline (one frame
+shape for every rule kind), the quality exceptions and the warnings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from visit_audit.calendar import NAT, NEVER, WorkingCalendar
+from visit_audit.engine.days import (
+    ALONE_N,
+    ALONE_Y,
+    AWAY,
+    BEDROOM_N,
+    BEDROOM_Y,
+    HOME,
+    SEEN,
+    DayTable,
+    attribute,
+    to_days,
+)
+from visit_audit.engine.rules import (
+    STATUS_NAMES,
+    Block,
+    Episodes,
+    count_windows,
+    initial_deadlines,
+    milestones,
+    parse_frequency,
+    recurring_deadlines,
+)
+from visit_audit.frameworks.model import DATE_COLUMNS, Framework
+from visit_audit.result import DEADLINE_COLUMNS, QUALITY_COLUMNS
+
+
+@dataclass
+class EngineOutput:
+    deadlines: pd.DataFrame  # DEADLINE_COLUMNS, status includes on_time and pending
+    quality: pd.DataFrame  # QUALITY_COLUMNS
+    quality_summary: dict
+    episodes: pd.DataFrame  # audited episodes: child_id, episode_id, plan_type, start/end, worker, team
+    warnings: list[str] = field(default_factory=list)
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def run_engine(
+    cases: pd.DataFrame,
+    visits: pd.DataFrame,
+    framework: Framework,
+    *,
+    as_of: dt.date,
+    calendar: WorkingCalendar,
+) -> EngineOutput:
+    """Every deadline of every audited episode up to ``as_of`` (timescales.md §2–§4)."""
+    as_of_d = np.datetime64(as_of, "D")
+    warnings: list[str] = []
+
+    start_all = to_days(cases["start_date"])
+    future_eps = int((start_all > as_of_d).sum())
+    if future_eps:
+        warnings.append(
+            f"{_plural(future_eps, 'episode')} start after the audit date {as_of:%d/%m/%Y} "
+            "and were not audited"
+        )
+    episodes = cases.loc[start_all <= as_of_d].reset_index(drop=True)
+    visit_days = to_days(visits["visit_date"])
+    future_visits = int((visit_days > as_of_d).sum())
+    if future_visits:
+        warnings.append(
+            f"{_plural(future_visits, 'record')} dated after the audit date were ignored"
+        )
+
+    codes, _ = pd.factorize(
+        pd.concat([episodes["child_id"], visits["child_id"]], ignore_index=True).astype(str)
+    )
+    ep_child = codes[: len(episodes)].astype(np.int64)
+    visit_child = codes[len(episodes) :].astype(np.int64)
+    start = to_days(episodes["start_date"])
+    end = to_days(episodes["end_date"])
+    last = np.where(np.isnat(end), NEVER, end)
+    columns = {c: to_days(episodes[c]) for c in DATE_COLUMNS}
+    frequency, bad_freq, bad_example = parse_frequency(
+        episodes["visit_frequency"].to_numpy(dtype=object)
+    )
+
+    att = attribute(
+        visits,
+        visit_child,
+        ep_child,
+        start,
+        last,
+        episodes["episode_id"].to_numpy(dtype=object),
+        as_of_d,
+    )
+    if att.unattributed:
+        extra = f" ({att.no_case} of them for children with no episode)" if att.no_case else ""
+        warnings.append(
+            f"{_plural(att.unattributed, 'record')} fall in no episode open on their date{extra}"
+        )
+    if att.tied_outside:
+        warnings.append(
+            f"{_plural(att.tied_outside, 'record')} name an episode_id they are not dated within "
+            "(or that is not in the cases extract) and count for nothing"
+        )
+    if bad_freq:
+        warnings.append(
+            f"{_plural(bad_freq, 'episode')} have a visit_frequency that cannot be read "
+            f"(e.g. '{bad_example}'): the framework's timescales apply"
+        )
+
+    plan = episodes["plan_type"].to_numpy(dtype=object)
+    closed = ~np.isnat(end) & (end <= as_of_d)
+    blocks: list[tuple[np.ndarray, Block]] = []
+    uncovered = episodes.loc[~episodes["plan_type"].isin(list(framework.plan_types)), "plan_type"]
+    for name, n in uncovered.value_counts().sort_index().items():
+        warnings.append(
+            f"{_plural(int(n), 'episode')} of plan type {name}: no rule in framework {framework.name}"
+        )
+
+    for name, rules in framework.plan_types.items():
+        if rules.no_rule:
+            continue
+        idx = np.flatnonzero(plan == name)
+        if len(idx) == 0:
+            continue
+        local = np.full(len(episodes), -1, dtype=np.int64)
+        local[idx] = np.arange(len(idx))
+        in_plan = local[att.days.ep] >= 0
+        days = DayTable(local[att.days.ep[in_plan]], att.days.day[in_plan], att.days.bits[in_plan])
+        eps = Episodes(
+            idx=idx,
+            start=start[idx],
+            end=end[idx],
+            closed=closed[idx],
+            columns={c: v[idx] for c, v in columns.items()},
+            frequency=frequency[idx],
+            as_of=as_of_d,
+        )
+        for column in rules.boundary_columns:
+            lacking = int(np.isnat(eps.columns[column]).sum())
+            if lacking:
+                warnings.append(
+                    f"{_plural(lacking, 'episode')} of plan type {name} lack {column}: "
+                    f"the phase that ends on it stays in force"
+                )
+        initial, chain_start = initial_deadlines(rules, eps, days, calendar)
+        found = list(initial)
+        recurring = recurring_deadlines(rules, eps, days, chain_start, calendar)
+        if recurring is not None:
+            found.append(recurring)
+        found += count_windows(rules, eps, days)
+        found += milestones(rules, eps, calendar)
+        blocks += [(idx, b) for b in found]
+
+    deadlines = _deadline_frame(episodes, blocks)
+    quality, quality_summary = _quality(episodes, att.days, framework)
+    return EngineOutput(deadlines, quality, quality_summary, episodes, warnings)
+
+
+def _episode_columns(episodes: pd.DataFrame, ep: np.ndarray) -> dict[str, object]:
+    out = {}
+    for c in ("child_id", "episode_id", "plan_type", "worker", "team"):
+        out[c] = episodes[c].to_numpy(dtype=object)[ep]
+    return out
+
+
+def _deadline_frame(episodes: pd.DataFrame, blocks: list[tuple[np.ndarray, Block]]) -> pd.DataFrame:
+    if not blocks:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in DEADLINE_COLUMNS})
+    ep = np.concatenate([idx[b.ep] for idx, b in blocks])
+
+    def cat(attr: str) -> np.ndarray:
+        return np.concatenate([getattr(b, attr) for _, b in blocks])
+
+    kind = np.concatenate([np.full(len(b.ep), b.kind, dtype=object) for _, b in blocks])
+    cols = _episode_columns(episodes, ep)
+    frame = pd.DataFrame(
+        {
+            "child_id": cols["child_id"],
+            "episode_id": cols["episode_id"],
+            "plan_type": cols["plan_type"],
+            "kind": kind,
+            "requirement": cat("requirement"),
+            "anchor_date": _ts(cat("anchor")),
+            "due_date": _ts(cat("due")),
+            "visit_date": _ts(cat("visit")),
+            "status": STATUS_NAMES[cat("status")],
+            "days_late": cat("days_late"),
+            "worker": cols["worker"],
+            "team": cols["team"],
+            "settled_date": _ts(cat("settled")),
+        }
+    )
+    # NEVER marks a deadline that never arrives: it is not a deadline at all.
+    return frame.loc[frame["due_date"] < pd.Timestamp(NEVER)].reset_index(drop=True)
+
+
+def _ts(days: np.ndarray) -> np.ndarray:
+    return days.astype("datetime64[s]")
+
+
+def _quality(episodes: pd.DataFrame, days: DayTable, framework: Framework):
+    """Visit quality checks (§4): one row per episode, seen day and failed check."""
+    rules = framework.quality
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in QUALITY_COLUMNS})
+    if rules is None:
+        return empty, {}
+    plan = episodes["plan_type"].to_numpy(dtype=object)
+    in_scope = np.isin(plan, list(rules.plan_types))
+    sel = in_scope[days.ep] & ((days.bits & SEEN) != 0)
+    ep, day, bits = days.ep[sel], days.day[sel], days.bits[sel]
+    dob = to_days(episodes["date_of_birth"])[ep]
+    frames, summary = [], {}
+    from visit_audit.calendar import add_months
+
+    checks = {
+        "seen_alone": (ALONE_Y, ALONE_N),
+        "at_home": (HOME, AWAY),
+        "bedroom_seen": (BEDROOM_Y, BEDROOM_N),
+    }
+    for check in rules.checks:
+        passed_bit, no_bit = checks[check]
+        applies = np.ones(len(ep), dtype=bool)
+        if check == "seen_alone":
+            old_enough = add_months(np.where(np.isnat(dob), NAT, dob), 12 * rules.seen_alone_min_age)
+            applies = ~np.isnat(dob) & (old_enough <= day)
+        failed = applies & ((bits & passed_bit) == 0)
+        checked = int(applies.sum())
+        exceptions = int(failed.sum())
+        summary[check] = {
+            "checked": checked,
+            "exceptions": exceptions,
+            "percent_passed": round(100.0 * (checked - exceptions) / checked, 1) if checked else 100.0,
+        }
+        f_ep = ep[failed]
+        cols = _episode_columns(episodes, f_ep)
+        value = np.where((bits[failed] & no_bit) != 0, "N", None).astype(object)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "child_id": cols["child_id"],
+                    "episode_id": cols["episode_id"],
+                    "plan_type": cols["plan_type"],
+                    "visit_date": _ts(day[failed]),
+                    "check": check,
+                    "value": value,
+                    "worker": cols["worker"],
+                    "team": cols["team"],
+                }
+            )
+        )
+    quality = pd.concat(frames, ignore_index=True) if frames else empty
+    quality = quality.sort_values(
+        ["child_id", "episode_id", "visit_date", "check"], kind="stable"
+    ).reset_index(drop=True)
+    return quality, summary

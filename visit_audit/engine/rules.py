@@ -1,0 +1,301 @@
+"""The deadlines of one plan type, vectorised over all its episodes (timescales.md §3).
+
+Each function returns a :class:`Block` of deadline rows (one shape for every
+rule kind); loops run over the few initial deadlines, phases and windows of
+the plan type, never over episodes or records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from visit_audit.calendar import NAT, NEVER, Duration, WorkingCalendar, add_months
+from visit_audit.engine.days import CONDITION_BITS, FILTER_BITS, DayTable, group_rank
+from visit_audit.frameworks.model import Boundary, PlanType
+
+ON_TIME, LATE, MISSED, OVERDUE, PENDING = 0, 1, 2, 3, 4
+STATUS_NAMES = np.array(["on_time", "late", "missed", "overdue", "pending"], dtype=object)
+ONE_DAY = np.timedelta64(1, "D")
+
+
+@dataclass
+class Episodes:
+    """The audited episodes of one plan type; every array is aligned with ``idx``."""
+
+    idx: np.ndarray  # int64 index into the whole episode table
+    start: np.ndarray  # datetime64[D]
+    end: np.ndarray  # datetime64[D], NaT when open-ended
+    closed: np.ndarray  # bool: end_date <= as_of
+    columns: dict[str, np.ndarray]  # case date columns, datetime64[D]
+    frequency: np.ndarray  # object: parsed Duration of the child's own plan, or None
+    as_of: np.datetime64
+
+    def __len__(self) -> int:
+        return len(self.idx)
+
+
+@dataclass
+class Block:
+    """Deadline rows; ``ep`` indexes into :class:`Episodes` (not the whole table)."""
+
+    ep: np.ndarray
+    kind: str
+    requirement: np.ndarray  # object
+    anchor: np.ndarray
+    due: np.ndarray
+    visit: np.ndarray
+    status: np.ndarray  # int8 codes
+    days_late: np.ndarray  # int64
+    settled: np.ndarray
+
+
+def settle(
+    eps: Episodes, ep: np.ndarray, due: np.ndarray, visit: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Outcome of each deadline (timescales.md §3.5): status, days late, settled day.
+
+    Met on or before the deadline: on time; after it: late. Unmet: missed when the
+    episode closed after the deadline, overdue when still open past it, else pending.
+    """
+    closed, end = eps.closed[ep], eps.end[ep]
+    met = ~np.isnat(visit)
+    status = np.full(len(ep), PENDING, dtype=np.int8)
+    days = np.zeros(len(ep), dtype=np.int64)
+    settled = np.full(len(ep), NAT)
+    status[met & (visit <= due)] = ON_TIME
+    late = met & (visit > due)
+    status[late] = LATE
+    days[late] = (visit[late] - due[late]).astype(np.int64)
+    settled[met] = visit[met]
+    missed = ~met & closed & (due < end)
+    status[missed] = MISSED
+    days[missed] = (end[missed] - due[missed]).astype(np.int64)
+    settled[missed] = end[missed]
+    overdue = ~met & ~closed & (due < eps.as_of)
+    status[overdue] = OVERDUE
+    days[overdue] = (eps.as_of - due[overdue]).astype(np.int64)
+    return status, days, settled
+
+
+def boundary_dates(eps: Episodes, boundary: Boundary, cal: WorkingCalendar) -> np.ndarray:
+    """The until date of each episode; NEVER where a column it depends on is blank."""
+    if boundary.later_of:
+        parts = [boundary_dates(eps, b, cal) for b in boundary.later_of]
+        return np.maximum.reduce(parts)
+    base = eps.columns[boundary.column]
+    base = np.where(np.isnat(base), NEVER, base)
+    return cal.add(base, boundary.offset) if boundary.offset else base
+
+
+def initial_deadlines(
+    plan: PlanType, eps: Episodes, days: DayTable, cal: WorkingCalendar
+) -> tuple[list[Block], np.ndarray]:
+    """The k-th counting day is due by start + initial[k]; an unmet one stops the chain.
+
+    Returns the blocks and, per episode, the anchor of the recurring chain
+    (the last initial record, or the start when there are none; NaT when the
+    chain stopped).
+    """
+    n = len(eps)
+    if not plan.initial:
+        return [], eps.start.copy()
+    sub = days.take((days.bits & FILTER_BITS[plan.initial_filter]) != 0)
+    rank = group_rank(sub.ep)
+    alive = np.ones(n, dtype=bool)
+    blocks: list[Block] = []
+    visit = np.full(n, NAT)
+    for k, deadline in enumerate(plan.initial):
+        visit = np.full(n, NAT)
+        hit = rank == k
+        visit[sub.ep[hit]] = sub.day[hit]
+        ep = np.flatnonzero(alive)
+        due = cal.add(eps.start[ep], deadline.within)
+        status, late, settled = settle(eps, ep, due, visit[ep])
+        blocks.append(
+            Block(
+                ep=ep,
+                kind="initial",
+                requirement=np.full(len(ep), deadline.requirement, dtype=object),
+                anchor=eps.start[ep],
+                due=due,
+                visit=visit[ep],
+                status=status,
+                days_late=late,
+                settled=settled,
+            )
+        )
+        alive &= ~np.isnat(visit)
+    chain_start = np.where(alive, visit, NAT)
+    return blocks, chain_start
+
+
+def recurring_deadlines(
+    plan: PlanType,
+    eps: Episodes,
+    days: DayTable,
+    chain_start: np.ndarray,
+    cal: WorkingCalendar,
+) -> Block | None:
+    """Each counting record after the anchor is due by due(anchor) (§3.2–§3.4).
+
+    due(a) is the smallest valid phase candidate: ``a + interval_0`` when on or
+    before B_0, and ``max(B_(p-1) + 1, a + interval_p)`` when on or before B_p;
+    a stricter phase that ends before its deadline lapses. The child's own
+    visit_frequency makes it the earlier of that and ``a + frequency``.
+    """
+    phases = plan.phases
+    if not phases:
+        return None
+    n = len(eps)
+    # Until dates per episode, made non-decreasing: a phase never starts before the previous ends.
+    bounds: list[np.ndarray] = []
+    for phase in phases[:-1]:
+        b = boundary_dates(eps, phase.until, cal)
+        bounds.append(np.maximum(b, bounds[-1]) if bounds else b)
+    bounds.append(np.full(n, NEVER))
+
+    # A record counts when it matches the filter of the phase governing its date.
+    phase_of_day = np.zeros(len(days.ep), dtype=np.int64)
+    for b in bounds[:-1]:
+        phase_of_day += days.day > b[days.ep]
+    filter_bits = np.array([FILTER_BITS[p.filter] for p in phases], dtype=np.uint16)
+    counting = (days.bits & filter_bits[phase_of_day]) != 0
+    alive = ~np.isnat(chain_start)
+    counting &= alive[days.ep] & (days.day > np.where(alive, chain_start, NEVER)[days.ep])
+
+    # Anchors: the chain start of each live episode, then each counting day after it.
+    start_ep = np.flatnonzero(alive)
+    a_ep = np.concatenate([start_ep, days.ep[counting]])
+    a_day = np.concatenate([chain_start[start_ep], days.day[counting]])
+    order = np.lexsort((a_day, a_ep))
+    a_ep, a_day = a_ep[order], a_day[order]
+    nxt = np.full(len(a_ep), NAT)
+    same = a_ep[1:] == a_ep[:-1]
+    nxt[:-1] = np.where(same, a_day[1:], NAT)
+
+    due = np.full(len(a_ep), NEVER)
+    winner = np.zeros(len(a_ep), dtype=np.int64)
+    for p, phase in enumerate(phases):
+        cand = cal.add(a_day, phase.interval)
+        if p > 0:
+            prev = bounds[p - 1][a_ep]
+            cand = np.maximum(cand, np.where(prev < NEVER, prev + ONE_DAY, NEVER))
+        valid = cand <= bounds[p][a_ep]
+        better = valid & (cand < due)
+        due = np.where(better, cand, due)
+        winner = np.where(better, p, winner)
+
+    requirement = np.array([p.requirement for p in phases], dtype=object)[winner]
+    freq = eps.frequency[a_ep]
+    for duration in (f for f in pd.unique(eps.frequency) if f is not None):
+        sel = np.flatnonzero(freq == duration)
+        own = cal.add(a_day[sel], duration)
+        stricter = own < due[sel]
+        due[sel[stricter]] = own[stricter]
+        requirement[sel[stricter]] = f"Child's own plan: seen at least every {duration}"
+
+    status, late, settled = settle(eps, a_ep, due, nxt)
+    return Block(a_ep, "interval", requirement, a_day, due, nxt, status, late, settled)
+
+
+def count_windows(plan: PlanType, eps: Episodes, days: DayTable) -> list[Block]:
+    """At least n matching seen records (distinct days) in each complete window (§3.6).
+
+    Window k runs from start + k·per to the day before start + (k+1)·per; only
+    windows whose last day is on or before min(end_date, as_of) are judged.
+    """
+    blocks = []
+    limit = np.where(eps.closed, eps.end, eps.as_of)
+    for rule in plan.counts:
+        months = rule.window.n * (12 if rule.window.unit == "years" else 1)
+        # Complete windows: largest j with start + j·per <= limit + 1 day.
+        n_win = _periods_between(eps.start, limit + ONE_DAY, months)
+        ep = np.repeat(np.arange(len(eps)), n_win)
+        k = group_rank(ep)
+        w_start = add_months(eps.start[ep], k * months)
+        w_end = add_months(eps.start[ep], (k + 1) * months) - ONE_DAY
+        match = (days.bits & CONDITION_BITS[rule.condition]) != 0
+        d_ep, d_day = days.ep[match], days.day[match]
+        d_k = _periods_between(eps.start[d_ep], d_day, months)
+        # Count per (episode, window) with one integer key.
+        width = int(n_win.max()) + 1 if len(n_win) else 1
+        counts = np.bincount(d_ep * width + d_k, minlength=len(eps) * width)
+        have = counts[ep * width + k] if len(ep) else np.zeros(0, dtype=np.int64)
+        ok = have >= rule.minimum
+        status = np.where(ok, ON_TIME, MISSED).astype(np.int8)
+        blocks.append(
+            Block(
+                ep=ep,
+                kind="count",
+                requirement=np.full(len(ep), rule.requirement, dtype=object),
+                anchor=w_start,
+                due=w_end,
+                visit=np.full(len(ep), NAT),
+                status=status,
+                days_late=np.zeros(len(ep), dtype=np.int64),
+                settled=w_end,
+            )
+        )
+    return blocks
+
+
+def _periods_between(start: np.ndarray, day: np.ndarray, months: int) -> np.ndarray:
+    """Whole periods of ``months`` from start to day: largest j >= 0 with start + j·months <= day."""
+    ms = start.astype("datetime64[M]").astype(np.int64)
+    md = day.astype("datetime64[M]").astype(np.int64)
+    j = np.maximum((md - ms) // months, 0)
+    too_far = add_months(start, j * months) > day
+    j = j - too_far
+    return np.maximum(j, 0)
+
+
+def milestones(plan: PlanType, eps: Episodes, cal: WorkingCalendar) -> list[Block]:
+    """A case date column due within an interval of the start (§3.7)."""
+    blocks = []
+    ep = np.arange(len(eps))
+    for rule in plan.milestones:
+        due = cal.add(eps.start, rule.within)
+        done = eps.columns[rule.column]
+        done = np.where(done <= eps.as_of, done, NAT)
+        status, late, settled = settle(eps, ep, due, done)
+        blocks.append(
+            Block(
+                ep=ep,
+                kind="milestone",
+                requirement=np.full(len(ep), rule.requirement, dtype=object),
+                anchor=eps.start,
+                due=due,
+                visit=done,
+                status=status,
+                days_late=late,
+                settled=settled,
+            )
+        )
+    return blocks
+
+
+def parse_frequency(values: np.ndarray) -> tuple[np.ndarray, int, str | None]:
+    """The child's own visit_frequency per episode: Duration or None.
+
+    Returns the parsed array, how many non-blank values could not be read and one example.
+    """
+    out = np.full(len(values), None, dtype=object)
+    bad, example = 0, None
+    uniques = {v for v in values if isinstance(v, str) and v.strip()}
+    parsed: dict[str, Duration | None] = {}
+    for text in uniques:
+        try:
+            parsed[text] = Duration.parse(text)
+        except ValueError:
+            parsed[text] = None
+    for text, duration in parsed.items():
+        sel = values == text
+        if duration is None:
+            bad += int(sel.sum())
+            example = example or text
+        else:
+            out[sel] = duration
+    return out, bad, example

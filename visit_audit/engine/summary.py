@@ -1,0 +1,145 @@
+"""Views of the deadlines frame: findings, upcoming, and the compliance summary.
+
+contract.md: a deadline is settled on the day of the record that met it (for a
+milestone, the column's date), on the episode's end_date when it was missed,
+and on its due_date for a count window. With a period, findings are the late
+and missed deadlines settled in it plus every deadline overdue at as_of.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from visit_audit.calendar import WorkingCalendar
+from visit_audit.frameworks.model import Framework
+from visit_audit.result import FINDING_COLUMNS, SUMMARY_FIELDS, UPCOMING_COLUMNS
+
+FINDING_STATUSES = ("late", "missed", "overdue")
+NO_TEAM = "(no team)"
+UPCOMING_WORKING_DAYS = 10
+_KIND_ORDER = {"initial": 0, "interval": 1, "count": 2, "milestone": 3}
+
+
+def in_scope(deadlines: pd.DataFrame, period: tuple[dt.date, dt.date] | None) -> pd.DataFrame:
+    """The deadlines a run reports on: settled in the period (or ever) plus those overdue now."""
+    status = deadlines["status"]
+    if period is None:
+        return deadlines.loc[status != "pending"]
+    lo, hi = (pd.Timestamp(d) for d in period)
+    settled = deadlines["settled_date"]
+    keep = (status == "overdue") | (
+        status.isin(["on_time", "late", "missed"]) & (settled >= lo) & (settled <= hi)
+    )
+    return deadlines.loc[keep]
+
+
+def sort_findings(frame: pd.DataFrame) -> pd.DataFrame:
+    """By due_date, child_id, plan_type (contract), then a total order for determinism."""
+    key = frame.assign(_kind=frame["kind"].map(_KIND_ORDER))
+    key = key.sort_values(
+        ["due_date", "child_id", "plan_type", "episode_id", "_kind", "anchor_date", "requirement"],
+        kind="stable",
+    )
+    return frame.loc[key.index].reset_index(drop=True)
+
+
+def findings(scope: pd.DataFrame) -> pd.DataFrame:
+    found = scope.loc[scope["status"].isin(FINDING_STATUSES)]
+    return sort_findings(found)[list(FINDING_COLUMNS) + ["settled_date"]]
+
+
+def upcoming(
+    deadlines: pd.DataFrame, episodes: pd.DataFrame, as_of: dt.date, calendar: WorkingCalendar
+) -> pd.DataFrame:
+    """Open episodes whose next deadline falls on as_of or within the next 10 working days."""
+    as_of_d = np.datetime64(as_of, "D")
+    horizon = calendar.add_working_days(np.array([as_of_d]), UPCOMING_WORKING_DAYS)[0]
+    ends = episodes.set_index("episode_id")["end_date"]
+    end = deadlines["episode_id"].map(ends)
+    open_ = end.isna() | (end > pd.Timestamp(as_of_d))
+    due = deadlines["due_date"]
+    sel = (
+        (deadlines["status"] == "pending")
+        & open_
+        & (due >= pd.Timestamp(as_of_d))
+        & (due <= pd.Timestamp(horizon))
+    )
+    return sort_findings(deadlines.loc[sel])[list(UPCOMING_COLUMNS)]
+
+
+def _counts(scope: pd.DataFrame, by: pd.Series) -> pd.DataFrame:
+    tally = pd.crosstab(by, scope["status"]) if len(scope) else pd.DataFrame()
+    for s in ("on_time", "late", "missed", "overdue"):
+        if s not in tally:
+            tally[s] = 0
+    return tally
+
+
+def _row(episodes: int, children: int, tally: pd.Series | None) -> dict:
+    get = (lambda s: int(tally.get(s, 0))) if tally is not None else (lambda s: 0)
+    on_time, late, missed, overdue = (get(s) for s in ("on_time", "late", "missed", "overdue"))
+    total = on_time + late + missed + overdue
+    row = {
+        "episodes": episodes,
+        "children": children,
+        "deadlines": total,
+        "on_time": on_time,
+        "late": late,
+        "missed": missed,
+        "overdue": overdue,
+        "percent_on_time": round(100.0 * on_time / total, 1) if total else 100.0,
+    }
+    assert tuple(row) == SUMMARY_FIELDS
+    return row
+
+
+def active_episodes(
+    episodes: pd.DataFrame, period: tuple[dt.date, dt.date] | None
+) -> pd.DataFrame:
+    """Episodes the summary counts: all audited, or those open at some point in the period."""
+    if period is None:
+        return episodes
+    lo, hi = (pd.Timestamp(d) for d in period)
+    end = episodes["end_date"]
+    return episodes.loc[(episodes["start_date"] <= hi) & (end.isna() | (end >= lo))]
+
+
+def summarise(
+    scope: pd.DataFrame,
+    episodes: pd.DataFrame,
+    framework: Framework,
+    period: tuple[dt.date, dt.date] | None,
+) -> dict:
+    """Compliance by plan type and by team, plus the overall figures."""
+    active = active_episodes(episodes, period)
+    active = active.loc[active["plan_type"].isin(list(framework.plan_types))]
+    by_plan: dict[str, dict] = {}
+    tally = _counts(scope, scope["plan_type"])
+    covered = [n for n in framework.plan_types if n in set(active["plan_type"])]
+    for name in covered:
+        eps = active.loc[active["plan_type"] == name]
+        row = _row(len(eps), eps["child_id"].nunique(), tally.loc[name] if name in tally.index else None)
+        if framework.plan_types[name].no_rule:
+            row["covered_by_other_plans"] = True
+        by_plan[name] = row
+
+    teams = scope["team"].fillna(NO_TEAM).replace("", NO_TEAM)
+    team_tally = _counts(scope, teams)
+    active_teams = active["team"].fillna(NO_TEAM).replace("", NO_TEAM)
+    by_team = {}
+    for team in sorted(set(active_teams) | set(team_tally.index)):
+        eps = active.loc[active_teams == team]
+        by_team[team] = _row(
+            len(eps),
+            eps["child_id"].nunique(),
+            team_tally.loc[team] if team in team_tally.index else None,
+        )
+    overall = scope["status"].value_counts()
+    return {
+        "by_plan_type": by_plan,
+        "by_team": by_team,
+        "overall": _row(len(active), active["child_id"].nunique(), overall),
+    }

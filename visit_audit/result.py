@@ -1,0 +1,102 @@
+"""The audit result: one object every renderer (terminal, Excel, JSON) takes.
+
+Frames hold dates as ``datetime64`` columns (NaT = absent). Renderers are
+views of these frames, never recomputations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+# Columns of the findings frame, in JSON order (contract.md "JSON result").
+FINDING_COLUMNS: tuple[str, ...] = (
+    "child_id",
+    "episode_id",
+    "plan_type",
+    "kind",  # initial | interval | count | milestone
+    "requirement",
+    "anchor_date",
+    "due_date",
+    "visit_date",
+    "status",  # late | missed | overdue
+    "days_late",
+    "worker",
+    "team",
+)
+# Every assessed deadline: the finding columns plus the day it was settled.
+# status here is also "on_time" (met) or "pending" (not yet due / open).
+DEADLINE_COLUMNS: tuple[str, ...] = FINDING_COLUMNS + ("settled_date",)
+UPCOMING_COLUMNS: tuple[str, ...] = (
+    "child_id",
+    "episode_id",
+    "plan_type",
+    "kind",
+    "requirement",
+    "anchor_date",
+    "due_date",
+    "worker",
+    "team",
+)
+QUALITY_COLUMNS: tuple[str, ...] = (
+    "child_id",
+    "episode_id",
+    "plan_type",
+    "visit_date",
+    "check",  # seen_alone | at_home | bedroom_seen
+    "value",  # "N" or None (not recorded)
+    "worker",
+    "team",
+)
+REJECTED_COLUMNS: tuple[str, ...] = ("file", "row", "reason")
+SUMMARY_FIELDS: tuple[str, ...] = (
+    "episodes",
+    "children",
+    "deadlines",
+    "on_time",
+    "late",
+    "missed",
+    "overdue",
+    "percent_on_time",
+)
+
+
+@dataclass(frozen=True)
+class InputSummary:
+    """One input file: what was read and what was rejected."""
+
+    role: str  # "cases" | "visits"
+    file: str  # name shown in outputs (the file's base name)
+    path: str  # path as given on the command line
+    sha256: str
+    rows: int  # data rows read (header excluded)
+    rejected: int
+
+    @property
+    def audited(self) -> int:
+        return self.rows - self.rejected
+
+
+@dataclass
+class AuditResult:
+    """Everything one audit run produced."""
+
+    tool_version: str
+    framework: str
+    framework_title: str
+    region: str
+    as_of: dt.date
+    period: tuple[dt.date, dt.date] | None
+    run_at: dt.datetime
+    inputs: list[InputSummary]
+    deadlines: pd.DataFrame  # DEADLINE_COLUMNS, every assessed deadline
+    findings: pd.DataFrame  # FINDING_COLUMNS (+ settled_date), sorted as the contract says
+    upcoming: pd.DataFrame  # UPCOMING_COLUMNS
+    quality: pd.DataFrame  # QUALITY_COLUMNS
+    # {"by_plan_type": {pt: {SUMMARY_FIELDS...}}, "by_team": {team: {...}},
+    #  "quality": {check: {"checked": n, "exceptions": n, "percent_passed": x}}}
+    summary: dict
+    rejected: pd.DataFrame  # REJECTED_COLUMNS
+    warnings: list[str] = field(default_factory=list)

@@ -1,0 +1,322 @@
+"""The terminal summary: what a performance officer reads after a run (the only rich user here).
+
+Colour only on a terminal, never when ``NO_COLOR`` is set or output is piped
+(contract.md "Command line"): :func:`make_console` decides, the CLI builds the
+console with it. Everything printed reads at 80 columns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable, Iterator
+
+import pandas as pd
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from visit_audit.result import AuditResult
+
+THRESHOLDS = (95.0, 80.0)  # % on time: green at or above the first, amber at or above the second
+_COUNTS = ("episodes", "children", "deadlines", "on_time", "late", "missed", "overdue")
+_HEADERS = ("Episodes", "Children", "Deadlines", "On\ntime", "Late", "Missed", "Overdue")
+QUALITY_CHECKS = {
+    "seen_alone": "Seen alone",
+    "at_home": "Seen at home",
+    "bedroom_seen": "Bedroom seen",
+}
+# C0 and C1 control characters (ESC above all) must never reach the terminal from an extract.
+_CONTROL = {c: "?" for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)]}
+
+
+def make_console(stderr: bool = False) -> Console:
+    """A console on stdout (or stderr): styled on a terminal, plain text otherwise.
+
+    ``NO_COLOR`` (any non-empty value) or a stream that is not a terminal gives
+    plain text with no escape codes at all, not just no colours.
+    """
+    stream = sys.stderr if stderr else sys.stdout
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    plain = bool(os.environ.get("NO_COLOR")) or not tty
+    if plain:
+        return Console(
+            file=stream, force_terminal=False, color_system=None, highlight=False, emoji=False
+        )
+    return Console(file=stream, highlight=False, emoji=False)
+
+
+@contextlib.contextmanager
+def progress(console: Console) -> Iterator[Callable[[str], None]]:
+    """A spinner with the current step, on a terminal only; ``step("reading cases")`` moves it on.
+
+    Off a terminal (cron, pipes, tests) ``step`` does nothing, so logs stay clean.
+    """
+    if not console.is_terminal:
+        yield lambda message: None
+        return
+    with console.status("starting", spinner="dots") as status:
+        yield lambda message: status.update(Text(f"{message}…"))
+
+
+def render_summary(
+    result: AuditResult,
+    console: Console,
+    *,
+    thresholds: tuple[float, float] = THRESHOLDS,
+    top: int = 10,
+) -> None:
+    """The run at a glance: compliance tables, totals, the most overdue children, the caveats."""
+    summary = result.summary or {}
+    console.print(_heading(result))
+    console.print()
+
+    for title, key, label in (
+        ("Compliance by plan type", "by_plan_type", "Plan type"),
+        ("Compliance by team", "by_team", "Team"),
+    ):
+        rows = summary.get(key) or {}
+        if rows:
+            console.print(_compliance_table(title, label, rows, summary.get("overall"), thresholds))
+            console.print()
+
+    console.print(_totals(result))
+    overdue = _most_overdue(result, top)
+    if overdue is not None:
+        console.print()
+        console.print(overdue)
+
+    n_upcoming = len(result.upcoming)
+    console.print()
+    console.print(
+        Text(
+            f"Due soon: {_n(n_upcoming, 'deadline')} due on "
+            f"{_day(result.as_of)} or within the next 10 working days."
+        )
+    )
+
+    quality = _quality_table(summary.get("quality") or {})
+    if quality is not None:
+        console.print()
+        console.print(quality)
+
+    console.print()
+    for line in _input_lines(result):
+        console.print(Text(line))
+    if result.warnings:
+        console.print()
+        notes = Table.grid(padding=(0, 1))
+        notes.add_column(no_wrap=True)
+        notes.add_column(overflow="fold")
+        for w in result.warnings:
+            notes.add_row("-", Text(_clean(w)))
+        console.print(Text("Warnings", style="bold yellow"))
+        console.print(notes)
+
+
+# --- pieces ------------------------------------------------------------------------------
+
+
+def _heading(result: AuditResult) -> Text:
+    text = Text()
+    text.append(f"Visit audit: {_clean(result.framework_title or result.framework)}", style="bold")
+    text.append(f" ({_clean(result.framework)}), {_region(result.region)}\n")
+    text.append(f"As of {_day(result.as_of)}")
+    if result.period is not None:
+        lo, hi = result.period
+        text.append(f"; period {_day(lo)} to {_day(hi)}")
+    else:
+        text.append("; every deadline up to that day")
+    return text
+
+
+def _compliance_table(
+    title: str, label: str, rows: dict, overall: dict | None, thresholds: tuple[float, float]
+) -> Table:
+    table = _table(title, footer=True)
+    total = overall if overall is not None else _total(rows)
+    cells = _stat_cells("Total", total, thresholds, bold=True)
+    headers = (label, *_HEADERS, "% on\ntime")
+    for i, (header, foot) in enumerate(zip(headers, cells, strict=True)):
+        if i == 0:
+            table.add_column(header, foot, overflow="fold", min_width=8, max_width=22)
+        else:
+            table.add_column(header, foot, justify="right", no_wrap=True)
+    for name, stats in rows.items():
+        shown = _words(name) if label == "Plan type" else _clean(name)
+        table.add_row(*_stat_cells(shown, stats, thresholds))
+    return table
+
+
+def _table(title: str, footer: bool = False) -> Table:
+    """Compact tables: no outer border, two spaces between columns, rules around the body."""
+    return Table(
+        title=title,
+        title_justify="left",
+        title_style="bold",
+        box=box.SIMPLE,
+        show_footer=footer,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 0),
+    )
+
+
+def _stat_cells(name: str, stats: dict, thresholds, bold: bool = False) -> list[Text]:
+    style = "bold" if bold else ""
+    cells = [Text(name, style=style)]
+    cells += [Text(f"{int(stats.get(k, 0)):,}", style=style) for k in _COUNTS]
+    pct = stats.get("percent_on_time")
+    if pct is None or pd.isna(pct):
+        cells.append(Text("-"))
+    else:
+        cells.append(Text(f"{float(pct):.1f}%", style=f"{_grade(float(pct), thresholds)} {style}"))
+    return cells
+
+
+def _total(rows: dict) -> dict:
+    total = {k: sum(int(r.get(k, 0)) for r in rows.values()) for k in _COUNTS}
+    total["episodes"] = total["children"] = 0  # a child can be in two teams: not additive
+    d = total["deadlines"]
+    total["percent_on_time"] = round(100.0 * total["on_time"] / d, 1) if d else 100.0
+    return total
+
+
+def _grade(pct: float, thresholds: tuple[float, float]) -> str:
+    good, fair = thresholds
+    return "green" if pct >= good else "yellow" if pct >= fair else "red"
+
+
+def _totals(result: AuditResult) -> Text:
+    status = result.findings["status"] if len(result.findings) else pd.Series([], dtype=object)
+    counts = status.value_counts()
+    late, missed, overdue = (int(counts.get(s, 0)) for s in ("late", "missed", "overdue"))
+    text = Text("Findings: ", style="bold")
+    text.append(f"{late:,} late", style="yellow" if late else "")
+    text.append(", ")
+    text.append(f"{missed:,} missed", style="dark_orange" if missed else "")
+    text.append(", ")
+    text.append(f"{overdue:,} overdue", style="bold red" if overdue else "")
+    text.append(f" ({_n(late + missed + overdue, 'finding')} in all).")
+    return text
+
+
+def _most_overdue(result: AuditResult, top: int) -> Table | None:
+    f = result.findings
+    if not len(f) or top <= 0:
+        return None
+    over = f.loc[f["status"] == "overdue"]
+    if not len(over):
+        return None
+    # One line per child: their worst overdue deadline. Ties keep the findings' order.
+    worst = over.sort_values("days_late", ascending=False, kind="stable").drop_duplicates(
+        "child_id"
+    )
+    shown = worst.head(top)
+    table = _table(f"Most overdue children ({len(shown)} of {len(worst):,})")
+    table.add_column("Child", overflow="fold", max_width=14)
+    table.add_column("Plan type", overflow="fold", max_width=18)
+    table.add_column("Due", no_wrap=True)
+    table.add_column("Days\noverdue", justify="right", no_wrap=True)
+    table.add_column("Worker", overflow="fold", max_width=20)
+    table.add_column("Team", overflow="fold", max_width=20)
+    for row in zip(
+        shown["child_id"],
+        shown["plan_type"],
+        shown["due_date"],
+        shown["days_late"],
+        shown["worker"],
+        shown["team"],
+        strict=True,
+    ):
+        child, plan, due, days, worker, team = row
+        table.add_row(
+            Text(_cell(child)),
+            Text(_words(plan) if isinstance(plan, str) else ""),
+            Text(_day(due)),
+            Text(f"{int(days):,}", style="red"),
+            Text(_cell(worker)),
+            Text(_cell(team)),
+        )
+    return table
+
+
+def _quality_table(quality: dict) -> Table | None:
+    if not quality:
+        return None
+    table = _table("Visit quality")
+    table.add_column("Check")
+    table.add_column("Visits checked", justify="right")
+    table.add_column("Exceptions", justify="right")
+    table.add_column("% exceptions", justify="right")
+    for check, q in quality.items():
+        checked, exceptions = int(q.get("checked", 0)), int(q.get("exceptions", 0))
+        pct = 100.0 * exceptions / checked if checked else 0.0
+        table.add_row(
+            Text(QUALITY_CHECKS.get(check, _clean(check))),
+            Text(f"{checked:,}"),
+            Text(f"{exceptions:,}", style="yellow" if exceptions else ""),
+            Text(f"{pct:.1f}%"),
+        )
+    return table
+
+
+def _input_lines(result: AuditResult) -> list[str]:
+    lines = []
+    named = set()
+    for i in result.inputs:
+        named.add(i.file)
+        lines.append(
+            f"{_clean(i.file)}: {i.rows:,} rows read = {i.audited:,} audited"
+            f" + {i.rejected:,} rejected"
+        )
+    rejected = {i.file: i.rejected for i in result.inputs}
+    if len(result.rejected):  # rows rejected from files the inputs do not name
+        for file, n in result.rejected["file"].value_counts(sort=False).items():
+            if file not in named:
+                rejected[file] = int(n)
+    for file, n in rejected.items():
+        if n:
+            were = "row of {} was" if n == 1 else "rows of {} were"
+            lines.append(
+                f"{n:,} {were.format(_clean(file))} rejected: see the Rejected rows sheet or --json"
+            )
+    return lines
+
+
+# --- words -------------------------------------------------------------------------------
+
+
+def _clean(value: object) -> str:
+    return str(value).translate(_CONTROL)
+
+
+def _words(name: object) -> str:
+    """``child_protection`` → ``child protection``: wraps at a word at 80 columns."""
+    return _clean(name).replace("_", " ")
+
+
+def _cell(value: object) -> str:
+    return "" if value is None or pd.isna(value) else _clean(value)
+
+
+def _day(value) -> str:
+    """``31 Oct 2026``: unambiguous for UK and ISO readers alike."""
+    if value is None or pd.isna(value):
+        return ""
+    d = pd.Timestamp(value).date() if not isinstance(value, dt.date) else value
+    return f"{d.day} {d:%b %Y}"
+
+
+def _region(region: str) -> str:
+    return {"northern-ireland": "Northern Ireland"}.get(region, region.title())
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")

@@ -35,8 +35,19 @@ def cases(*rows: dict) -> pd.DataFrame:
         for c in CASE_DATES:
             row[c] = r.get(c)
         out.append(row)
-    frame = pd.DataFrame(out, columns=["row", "child_id", "episode_id", "plan_type", *CASE_DATES,
-                                       "visit_frequency", "worker", "team"])
+    frame = pd.DataFrame(
+        out,
+        columns=[
+            "row",
+            "child_id",
+            "episode_id",
+            "plan_type",
+            *CASE_DATES,
+            "visit_frequency",
+            "worker",
+            "team",
+        ],
+    )
     for c in CASE_DATES:
         frame[c] = pd.to_datetime(frame[c], format="%Y-%m-%d")
     frame["visit_frequency"] = frame["visit_frequency"].astype(object)
@@ -64,8 +75,19 @@ def visits(*rows) -> pd.DataFrame:
                 "worker": r.get("worker"),
             }
         )
-    cols = ["row", "child_id", "visit_date", "visit_type", "seen", "seen_alone", "location",
-            "bedroom_seen", "unannounced", "episode_id", "worker"]
+    cols = [
+        "row",
+        "child_id",
+        "visit_date",
+        "visit_type",
+        "seen",
+        "seen_alone",
+        "location",
+        "bedroom_seen",
+        "unannounced",
+        "episode_id",
+        "worker",
+    ]
     frame = pd.DataFrame(out, columns=cols)
     frame["visit_date"] = pd.to_datetime(frame["visit_date"], format="%Y-%m-%d")
     frame["seen"] = frame["seen"].astype(bool)

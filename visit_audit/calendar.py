@@ -95,9 +95,9 @@ def add_months(dates: np.ndarray, months: int | np.ndarray) -> np.ndarray:
     month_start = dates.astype("datetime64[M]")
     day = (dates - month_start.astype("datetime64[D]")).astype(np.int64)
     target = month_start + np.asarray(months, dtype=np.int64).astype("timedelta64[M]")
-    month_len = ((target + np.timedelta64(1, "M")).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(
-        np.int64
-    )
+    month_len = (
+        (target + np.timedelta64(1, "M")).astype("datetime64[D]") - target.astype("datetime64[D]")
+    ).astype(np.int64)
     out = target.astype("datetime64[D]") + np.minimum(day, month_len - 1).astype("timedelta64[D]")
     return np.where(np.isnat(dates), NAT, out)
 

@@ -13,7 +13,7 @@ import os
 import re
 import sys
 import traceback
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -34,14 +34,14 @@ frameworks_app = typer.Typer(
 app.add_typer(frameworks_app, name="frameworks")
 
 
-class Region(str, Enum):
+class Region(StrEnum):
     england = "england"
     wales = "wales"
     scotland = "scotland"
     northern_ireland = "northern-ireland"
 
 
-class FailOn(str, Enum):
+class FailOn(StrEnum):
     none = "none"
     overdue = "overdue"
     finding = "finding"
@@ -95,22 +95,31 @@ def _date(value: str | None, option: str) -> dt.date | None:
             return dt.datetime.strptime(value.strip(), fmt).date()
         except ValueError:
             pass
-    raise typer.BadParameter(f"'{value}' is not a date (use 2026-10-31 or 31/10/2026)", param_hint=option)
+    raise typer.BadParameter(
+        f"'{value}' is not a date (use 2026-10-31 or 31/10/2026)", param_hint=option
+    )
 
 
 def resolve_period(
-    as_of: str | None, month: str | None, date_from: str | None, date_to: str | None,
+    as_of: str | None,
+    month: str | None,
+    date_from: str | None,
+    date_to: str | None,
     today: dt.date | None = None,
 ) -> tuple[dt.date, tuple[dt.date, dt.date] | None]:
     """as_of and the reporting period from the options (contract.md: Command line)."""
     today = today or dt.date.today()
     period = None
     if month and (date_from or date_to):
-        raise typer.BadParameter("give either --month or --from/--to, not both", param_hint="--month")
+        raise typer.BadParameter(
+            "give either --month or --from/--to, not both", param_hint="--month"
+        )
     if month:
         m = re.fullmatch(r"(\d{4})-(\d{2})", month.strip())
         if not m or not 1 <= int(m.group(2)) <= 12:
-            raise typer.BadParameter(f"'{month}' is not a month (use YYYY-MM)", param_hint="--month")
+            raise typer.BadParameter(
+                f"'{month}' is not a month (use YYYY-MM)", param_hint="--month"
+            )
         y, mo = int(m.group(1)), int(m.group(2))
         period = (dt.date(y, mo, 1), dt.date(y, mo, _calendar.monthrange(y, mo)[1]))
     elif date_from or date_to:
@@ -123,7 +132,9 @@ def resolve_period(
     explicit = _date(as_of, "--as-of")
     if explicit is not None:
         if period and explicit < period[0]:
-            raise typer.BadParameter("--as-of is before the start of the reporting period", param_hint="--as-of")
+            raise typer.BadParameter(
+                "--as-of is before the start of the reporting period", param_hint="--as-of"
+            )
         return explicit, period
     if period:
         return min(period[1], today), period
@@ -133,21 +144,41 @@ def resolve_period(
 @app.command()
 def audit(
     cases: Path = typer.Argument(..., help="Cases extract (.csv or .xlsx): one row per episode."),
-    visits: Path = typer.Argument(..., help="Visits extract (.csv or .xlsx): one row per visit or contact."),
-    framework: str = typer.Option("measures-of-practice", help="Built-in framework name or a FILE.toml."),
-    as_of: str | None = typer.Option(None, "--as-of", help="Audit date (default: today, or the period's last day)."),
+    visits: Path = typer.Argument(
+        ..., help="Visits extract (.csv or .xlsx): one row per visit or contact."
+    ),
+    framework: str = typer.Option(
+        "measures-of-practice", help="Built-in framework name or a FILE.toml."
+    ),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Audit date (default: today, or the period's last day)."
+    ),
     month: str | None = typer.Option(None, "--month", help="Reporting period: a month, YYYY-MM."),
     date_from: str | None = typer.Option(None, "--from", help="Reporting period start."),
     date_to: str | None = typer.Option(None, "--to", help="Reporting period end."),
     region: Region = typer.Option(Region.england, help="Bank holidays of this UK region."),
-    report: Path | None = typer.Option(None, "--report", help="Write the Excel report to FILE.xlsx."),
-    json_out: str | None = typer.Option(None, "--json", help="Write the JSON result to FILE, or - for stdout."),
-    fail_on: FailOn = typer.Option(FailOn.none, "--fail-on", help="Exit 1 when any overdue / any finding exists."),
+    report: Path | None = typer.Option(
+        None, "--report", help="Write the Excel report to FILE.xlsx."
+    ),
+    json_out: str | None = typer.Option(
+        None, "--json", help="Write the JSON result to FILE, or - for stdout."
+    ),
+    fail_on: FailOn = typer.Option(
+        FailOn.none, "--fail-on", help="Exit 1 when any overdue / any finding exists."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No terminal summary."),
-    columns: Path | None = typer.Option(None, "--columns", help="TOML file mapping other headers to fields."),
-    cases_sheet: str | None = typer.Option(None, "--cases-sheet", help="Sheet of the cases workbook."),
-    visits_sheet: str | None = typer.Option(None, "--visits-sheet", help="Sheet of the visits workbook."),
-    date_format: str | None = typer.Option(None, "--date-format", help="Force one date format, e.g. %d/%m/%Y."),
+    columns: Path | None = typer.Option(
+        None, "--columns", help="TOML file mapping other headers to fields."
+    ),
+    cases_sheet: str | None = typer.Option(
+        None, "--cases-sheet", help="Sheet of the cases workbook."
+    ),
+    visits_sheet: str | None = typer.Option(
+        None, "--visits-sheet", help="Sheet of the visits workbook."
+    ),
+    date_format: str | None = typer.Option(
+        None, "--date-format", help="Force one date format, e.g. %d/%m/%Y."
+    ),
     debug: bool = typer.Option(False, "--debug", help="Show the traceback of an error."),
 ) -> None:
     """Audit every deadline of every child's history and report late, missed and overdue visits."""
@@ -172,7 +203,10 @@ def audit(
         with progress(err_console) as step:
             step("reading cases")
             case_x = load_cases(
-                cases, sheet=cases_sheet, columns=mapping.get("cases"), date_format=date_format,
+                cases,
+                sheet=cases_sheet,
+                columns=mapping.get("cases"),
+                date_format=date_format,
                 plan_type_aliases=_aliases(fw),
             )
             step("reading visits")
@@ -226,10 +260,14 @@ def explain(
     cases: Path = typer.Argument(..., help="Cases extract (.csv or .xlsx)."),
     visits: Path = typer.Argument(..., help="Visits extract (.csv or .xlsx)."),
     child: str = typer.Option(..., "--child", help="The child's id as it appears in the extracts."),
-    framework: str = typer.Option("measures-of-practice", help="Built-in framework name or a FILE.toml."),
+    framework: str = typer.Option(
+        "measures-of-practice", help="Built-in framework name or a FILE.toml."
+    ),
     as_of: str | None = typer.Option(None, "--as-of", help="Audit date (default: today)."),
     region: Region = typer.Option(Region.england, help="Bank holidays of this UK region."),
-    columns: Path | None = typer.Option(None, "--columns", help="TOML file mapping other headers to fields."),
+    columns: Path | None = typer.Option(
+        None, "--columns", help="TOML file mapping other headers to fields."
+    ),
     cases_sheet: str | None = typer.Option(None, "--cases-sheet"),
     visits_sheet: str | None = typer.Option(None, "--visits-sheet"),
     date_format: str | None = typer.Option(None, "--date-format"),
@@ -247,10 +285,15 @@ def explain(
         fw = load_framework(framework)
         mapping = load_column_map(columns) if columns else {}
         case_x = load_cases(
-            cases, sheet=cases_sheet, columns=mapping.get("cases"), date_format=date_format,
+            cases,
+            sheet=cases_sheet,
+            columns=mapping.get("cases"),
+            date_format=date_format,
             plan_type_aliases=_aliases(fw),
         )
-        visit_x = load_visits(visits, sheet=visits_sheet, columns=mapping.get("visits"), date_format=date_format)
+        visit_x = load_visits(
+            visits, sheet=visits_sheet, columns=mapping.get("visits"), date_format=date_format
+        )
         child_id = child.strip()
         mine = case_x.frame.loc[case_x.frame["child_id"] == child_id]
         if mine.empty:
@@ -262,7 +305,13 @@ def explain(
             as_of=as_of_date,
             region=region.value,
         )
-        render_explain(result, mine, visit_x.frame.loc[visit_x.frame["child_id"] == child_id], fw, make_console())
+        render_explain(
+            result,
+            mine,
+            visit_x.frame.loc[visit_x.frame["child_id"] == child_id],
+            fw,
+            make_console(),
+        )
 
 
 @frameworks_app.callback()
@@ -280,7 +329,9 @@ def frameworks(ctx: typer.Context) -> None:
 
 
 @frameworks_app.command("show")
-def frameworks_show(name: str = typer.Argument(..., help="Built-in framework name or a FILE.toml.")) -> None:
+def frameworks_show(
+    name: str = typer.Argument(..., help="Built-in framework name or a FILE.toml."),
+) -> None:
     """Print each plan type's rules as a table."""
     with _errors():
         from visit_audit.frameworks import load_framework
@@ -295,8 +346,12 @@ def sample(
     out_dir: Path = typer.Argument(..., help="Folder to write cases.csv and visits.csv into."),
     children: int = typer.Option(200, "--children", min=1, help="How many children."),
     seed: int = typer.Option(1, "--seed", help="Random seed: the same seed gives the same files."),
-    framework: str = typer.Option("measures-of-practice", help="Framework whose plan types to generate."),
-    as_of: str | None = typer.Option(None, "--as-of", help="No record after this date (default 2026-10-31)."),
+    framework: str = typer.Option(
+        "measures-of-practice", help="Framework whose plan types to generate."
+    ),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="No record after this date (default 2026-10-31)."
+    ),
 ) -> None:
     """Write realistic synthetic extracts (no real child's data) for demos, tests and benchmarks."""
     with _errors():
@@ -306,7 +361,9 @@ def sample(
         fw = load_framework(framework)
         kwargs = {"as_of": _date(as_of, "--as-of")} if as_of else {}
         out_dir.mkdir(parents=True, exist_ok=True)
-        paths = write_sample(out_dir, children=children, seed=seed, plan_types=list(fw.plan_types), **kwargs)
+        paths = write_sample(
+            out_dir, children=children, seed=seed, plan_types=list(fw.plan_types), **kwargs
+        )
         for p in paths:
             print(f"wrote {p}")
 
@@ -319,7 +376,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
 ) -> None:
     """Audit statutory visits to children against a visiting framework."""
 

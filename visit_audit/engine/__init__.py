@@ -45,12 +45,18 @@ class EngineOutput:
     deadlines: pd.DataFrame  # DEADLINE_COLUMNS, status includes on_time and pending
     quality: pd.DataFrame  # QUALITY_COLUMNS
     quality_summary: dict
-    episodes: pd.DataFrame  # audited episodes: child_id, episode_id, plan_type, start/end, worker, team
+    episodes: (
+        pd.DataFrame
+    )  # audited episodes: child_id, episode_id, plan_type, start/end, worker, team
     warnings: list[str] = field(default_factory=list)
 
 
 def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _verb(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many
 
 
 def run_engine(
@@ -69,15 +75,16 @@ def run_engine(
     future_eps = int((start_all > as_of_d).sum())
     if future_eps:
         warnings.append(
-            f"{_plural(future_eps, 'episode')} start after the audit date {as_of:%d/%m/%Y} "
-            "and were not audited"
+            f"{_plural(future_eps, 'episode')} {_verb(future_eps, 'starts', 'start')} after the "
+            f"audit date {as_of:%d/%m/%Y} and {_verb(future_eps, 'was', 'were')} not audited"
         )
     episodes = cases.loc[start_all <= as_of_d].reset_index(drop=True)
     visit_days = to_days(visits["visit_date"])
     future_visits = int((visit_days > as_of_d).sum())
     if future_visits:
         warnings.append(
-            f"{_plural(future_visits, 'record')} dated after the audit date were ignored"
+            f"{_plural(future_visits, 'record')} dated after the audit date "
+            f"{_verb(future_visits, 'was', 'were')} ignored"
         )
 
     codes, _ = pd.factorize(
@@ -105,16 +112,19 @@ def run_engine(
     if att.unattributed:
         extra = f" ({att.no_case} of them for children with no episode)" if att.no_case else ""
         warnings.append(
-            f"{_plural(att.unattributed, 'record')} fall in no episode open on their date{extra}"
+            f"{_plural(att.unattributed, 'record')} {_verb(att.unattributed, 'falls', 'fall')} "
+            f"in no episode open on {_verb(att.unattributed, 'its', 'their')} date{extra}"
         )
     if att.tied_outside:
         warnings.append(
-            f"{_plural(att.tied_outside, 'record')} name an episode_id they are not dated within "
-            "(or that is not in the cases extract) and count for nothing"
+            f"{_plural(att.tied_outside, 'record')} {_verb(att.tied_outside, 'names', 'name')} an "
+            f"episode_id {_verb(att.tied_outside, 'it is', 'they are')} not dated within (or "
+            f"that is not the child's, or not in the cases extract) and "
+            f"{_verb(att.tied_outside, 'counts', 'count')} for nothing"
         )
     if bad_freq:
         warnings.append(
-            f"{_plural(bad_freq, 'episode')} have a visit_frequency that cannot be read "
+            f"{_plural(bad_freq, 'episode')} {_verb(bad_freq, 'has', 'have')} a visit_frequency that cannot be read "
             f"(e.g. '{bad_example}'): the framework's timescales apply"
         )
 
@@ -150,7 +160,8 @@ def run_engine(
             lacking = int(np.isnat(eps.columns[column]).sum())
             if lacking:
                 warnings.append(
-                    f"{_plural(lacking, 'episode')} of plan type {name} lack {column}: "
+                    f"{_plural(lacking, 'episode')} of plan type {name} {_verb(lacking, 'lacks', 'lack')} "
+                    f"{column}: "
                     f"the phase that ends on it stays in force"
                 )
         initial, chain_start = initial_deadlines(rules, eps, days, calendar)
@@ -232,7 +243,9 @@ def _quality(episodes: pd.DataFrame, days: DayTable, framework: Framework):
         passed_bit, no_bit = checks[check]
         applies = np.ones(len(ep), dtype=bool)
         if check == "seen_alone":
-            old_enough = add_months(np.where(np.isnat(dob), NAT, dob), 12 * rules.seen_alone_min_age)
+            old_enough = add_months(
+                np.where(np.isnat(dob), NAT, dob), 12 * rules.seen_alone_min_age
+            )
             applies = ~np.isnat(dob) & (old_enough <= day)
         failed = applies & ((bits & passed_bit) == 0)
         checked = int(applies.sum())
@@ -240,7 +253,9 @@ def _quality(episodes: pd.DataFrame, days: DayTable, framework: Framework):
         summary[check] = {
             "checked": checked,
             "exceptions": exceptions,
-            "percent_passed": round(100.0 * (checked - exceptions) / checked, 1) if checked else 100.0,
+            "percent_passed": round(100.0 * (checked - exceptions) / checked, 1)
+            if checked
+            else 100.0,
         }
         f_ep = ep[failed]
         cols = _episode_columns(episodes, f_ep)

@@ -108,7 +108,10 @@ def attribute(
     day = to_days(visits["visit_date"])
     keep = day <= as_of
     bits = _flag_bits(visits)
-    tied = visits["episode_id"].notna().to_numpy() & (visits["episode_id"].astype(str).str.len() > 0).to_numpy()
+    tied = (
+        visits["episode_id"].notna().to_numpy()
+        & (visits["episode_id"].astype(str).str.len() > 0).to_numpy()
+    )
 
     # Untied records: every episode of the same child open on the day.
     untied = keep & ~tied

@@ -59,8 +59,9 @@ def upcoming(
     horizon = calendar.add_working_days(np.array([as_of_d]), UPCOMING_WORKING_DAYS)[0]
     ends = episodes.set_index("episode_id")["end_date"]
     end = deadlines["episode_id"].map(ends)
-    open_ = end.isna() | (end > pd.Timestamp(as_of_d))
     due = deadlines["due_date"]
+    # Open at as_of, and not closing on or before the deadline (then it is nothing, §3.5).
+    open_ = end.isna() | ((end > pd.Timestamp(as_of_d)) & (end > due))
     sel = (
         (deadlines["status"] == "pending")
         & open_
@@ -96,9 +97,7 @@ def _row(episodes: int, children: int, tally: pd.Series | None) -> dict:
     return row
 
 
-def active_episodes(
-    episodes: pd.DataFrame, period: tuple[dt.date, dt.date] | None
-) -> pd.DataFrame:
+def active_episodes(episodes: pd.DataFrame, period: tuple[dt.date, dt.date] | None) -> pd.DataFrame:
     """Episodes the summary counts: all audited, or those open at some point in the period."""
     if period is None:
         return episodes
@@ -121,7 +120,9 @@ def summarise(
     covered = [n for n in framework.plan_types if n in set(active["plan_type"])]
     for name in covered:
         eps = active.loc[active["plan_type"] == name]
-        row = _row(len(eps), eps["child_id"].nunique(), tally.loc[name] if name in tally.index else None)
+        row = _row(
+            len(eps), eps["child_id"].nunique(), tally.loc[name] if name in tally.index else None
+        )
         if framework.plan_types[name].no_rule:
             row["covered_by_other_plans"] = True
         by_plan[name] = row

@@ -62,7 +62,10 @@ class _Ctx:
     def keys(self, value: dict, key: str, allowed: set[str]) -> None:
         for k in value:
             if k not in allowed:
-                raise self.fail(f"{key}.{k}" if key else k, f"unknown key (expected one of: {', '.join(sorted(allowed))})")
+                raise self.fail(
+                    f"{key}.{k}" if key else k,
+                    f"unknown key (expected one of: {', '.join(sorted(allowed))})",
+                )
 
     def text(self, value: Any, key: str) -> str:
         if not isinstance(value, str) or not value.strip():
@@ -79,13 +82,18 @@ class _Ctx:
 
     def filter(self, value: Any, key: str) -> str:
         if value not in FILTERS:
-            raise self.fail(key, f"'{value}' is not a filter (expected one of: {', '.join(FILTERS)})")
+            raise self.fail(
+                key, f"'{value}' is not a filter (expected one of: {', '.join(FILTERS)})"
+            )
         return value
 
     def column(self, value: str, key: str) -> str:
         name = "start_date" if value == "start" else value
         if name not in DATE_COLUMNS:
-            raise self.fail(key, f"'{value}' is not a case date column (expected start or one of: {', '.join(DATE_COLUMNS)})")
+            raise self.fail(
+                key,
+                f"'{value}' is not a case date column (expected start or one of: {', '.join(DATE_COLUMNS)})",
+            )
         return name
 
     def boundary(self, value: Any, key: str) -> Boundary:
@@ -122,7 +130,7 @@ def _plan_type(ctx: _Ctx, name: str, raw: Any) -> PlanType:
     initial_filter = ctx.filter(raw.get("initial_filter", "seen"), f"{key}.initial_filter")
     initial_raw = raw.get("initial", [])
     if not isinstance(initial_raw, list):
-        raise ctx.fail(f"{key}.initial", "must be a list of durations, e.g. [\"0 days\", \"7 days\"]")
+        raise ctx.fail(f"{key}.initial", 'must be a list of durations, e.g. ["0 days", "7 days"]')
     labels = raw.get("initial_requirements", [])
     if not isinstance(labels, list) or (labels and len(labels) != len(initial_raw)):
         raise ctx.fail(f"{key}.initial_requirements", "must be a list as long as initial")
@@ -141,19 +149,27 @@ def _plan_type(ctx: _Ctx, name: str, raw: Any) -> PlanType:
         p = ctx.table(p, pk)
         ctx.keys(p, pk, {"every", "until", "filter", "requirement"})
         if "every" not in p:
-            raise ctx.fail(f"{pk}.every", "missing: how often, e.g. every = \"6 weeks\"")
+            raise ctx.fail(f"{pk}.every", 'missing: how often, e.g. every = "6 weeks"')
         interval = ctx.duration(p["every"], f"{pk}.every")
         last = i == len(phases_raw) - 1
         if "until" not in p and not last:
             raise ctx.fail(f"{pk}.until", "missing: every phase but the last needs an until date")
         if "until" in p and last:
-            raise ctx.fail(f"{pk}.until", "the last phase runs to the end of the episode: remove until")
+            raise ctx.fail(
+                f"{pk}.until", "the last phase runs to the end of the episode: remove until"
+            )
         until = ctx.boundary(p["until"], f"{pk}.until") if "until" in p else None
         filter_ = ctx.filter(p.get("filter", "seen"), f"{pk}.filter")
-        default = f"Seen at least every {interval}" if filter_ == "seen" else f"Contact at least every {interval}"
+        default = (
+            f"Seen at least every {interval}"
+            if filter_ == "seen"
+            else f"Contact at least every {interval}"
+        )
         if until is not None:
             default += f" until {until}"
-        requirement = ctx.text(p["requirement"], f"{pk}.requirement") if "requirement" in p else default
+        requirement = (
+            ctx.text(p["requirement"], f"{pk}.requirement") if "requirement" in p else default
+        )
         phases.append(Phase(interval, until, filter_, requirement))
 
     counts = []
@@ -166,13 +182,19 @@ def _plan_type(ctx: _Ctx, name: str, raw: Any) -> PlanType:
             raise ctx.fail(f"{ck}.at_least", "must be a whole number of at least 1")
         cond = c.get("condition")
         if cond is not None and cond not in COUNT_CONDITIONS:
-            raise ctx.fail(f"{ck}.condition", f"'{cond}' is not one of: {', '.join(COUNT_CONDITIONS)}")
+            raise ctx.fail(
+                f"{ck}.condition", f"'{cond}' is not one of: {', '.join(COUNT_CONDITIONS)}"
+            )
         per = ctx.duration(c.get("per", "1 year"), f"{ck}.per")
         if per.unit not in ("years", "months"):
             raise ctx.fail(f"{ck}.per", "count windows are whole months or years, e.g. '1 year'")
-        what = {None: "seen visits", "unannounced": "unannounced seen visits",
-                "bedroom_seen": "seen visits with the bedroom seen",
-                "seen_alone": "visits with the child seen alone", "at_home": "seen visits at home"}[cond]
+        what = {
+            None: "seen visits",
+            "unannounced": "unannounced seen visits",
+            "bedroom_seen": "seen visits with the bedroom seen",
+            "seen_alone": "visits with the child seen alone",
+            "at_home": "seen visits at home",
+        }[cond]
         default = f"At least {n} {what} every {per}"
         req = ctx.text(c["requirement"], f"{ck}.requirement") if "requirement" in c else default
         counts.append(CountWindow(n, cond, per, req))
@@ -189,9 +211,13 @@ def _plan_type(ctx: _Ctx, name: str, raw: Any) -> PlanType:
         milestones.append(Milestone(col, within, req))
 
     if no_rule and (initial or phases or counts or milestones):
-        raise ctx.fail(f"{key}.no_rule", "a plan type with no rule of its own cannot list deadlines")
+        raise ctx.fail(
+            f"{key}.no_rule", "a plan type with no rule of its own cannot list deadlines"
+        )
     if not no_rule and not (initial or phases or counts or milestones):
-        raise ctx.fail(key, "lists no deadline: add initial, phases, counts or milestones, or no_rule = true")
+        raise ctx.fail(
+            key, "lists no deadline: add initial, phases, counts or milestones, or no_rule = true"
+        )
     return PlanType(
         name=name,
         label=ctx.text(raw.get("label", name.replace("_", " ").capitalize()), f"{key}.label"),
@@ -232,11 +258,15 @@ def parse_framework(data: dict, file: str) -> Framework:
         pts = q.get("plan_types", [])
         for i, pt in enumerate(pts):
             if pt not in plan_types:
-                raise ctx.fail(f"quality.plan_types[{i}]", f"'{pt}' is not a plan type of this framework")
+                raise ctx.fail(
+                    f"quality.plan_types[{i}]", f"'{pt}' is not a plan type of this framework"
+                )
         checks = q.get("checks", list(QUALITY_CHECKS))
         for i, c in enumerate(checks):
             if c not in QUALITY_CHECKS:
-                raise ctx.fail(f"quality.checks[{i}]", f"'{c}' is not one of: {', '.join(QUALITY_CHECKS)}")
+                raise ctx.fail(
+                    f"quality.checks[{i}]", f"'{c}' is not one of: {', '.join(QUALITY_CHECKS)}"
+                )
         age = q.get("seen_alone_min_age", 4)
         if not isinstance(age, int) or isinstance(age, bool) or age < 0:
             raise ctx.fail("quality.seen_alone_min_age", "must be a whole number of years")

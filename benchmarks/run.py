@@ -129,8 +129,16 @@ def profile(folder: Path) -> str:
     prof.enable()
     try:
         app(
-            ["audit", str(folder / "cases.csv"), str(folder / "visits.csv"), "--as-of", AS_OF,
-             "--json", str(out), "--quiet"],
+            [
+                "audit",
+                str(folder / "cases.csv"),
+                str(folder / "visits.csv"),
+                "--as-of",
+                AS_OF,
+                "--json",
+                str(out),
+                "--quiet",
+            ],
             standalone_mode=False,
         )
     finally:
@@ -172,8 +180,17 @@ def main() -> None:
         folder = generate(size)
         cases, visits = folder / "cases.csv", folder / "visits.csv"
         runs = args.runs if size != "10M" else max(2, args.runs // 2)
-        audit = [CLI, "audit", str(cases), str(visits), "--as-of", AS_OF,
-                 "--json", str(folder / "result.json"), "--quiet"]
+        audit = [
+            CLI,
+            "audit",
+            str(cases),
+            str(visits),
+            "--as-of",
+            AS_OF,
+            "--json",
+            str(folder / "result.json"),
+            "--quiet",
+        ]
         r = {"visits": count_rows(visits), "cases": count_rows(cases)}
         r["audit"] = series(audit, runs)
         with open(folder / "result.json") as f:
@@ -181,10 +198,15 @@ def main() -> None:
         r["findings"] = len(res["findings"])
         r["duckdb"] = series([sys.executable, "-c", DUCKDB_FLOOR, str(cases), str(visits)], runs)
         if size == "1M" and not args.no_excel:
-            r["excel"] = series(audit + ["--report", str(folder / "report.xlsx")], max(2, runs // 2))
+            r["excel"] = series(
+                audit + ["--report", str(folder / "report.xlsx")], max(2, runs // 2)
+            )
         results[size] = r
-        print(f"  audit {r['audit']['median']:.2f} s (peak {r['audit']['rss_mib']:.0f} MiB), "
-              f"duckdb {r['duckdb']['median']:.2f} s, findings {r['findings']}", flush=True)
+        print(
+            f"  audit {r['audit']['median']:.2f} s (peak {r['audit']['rss_mib']:.0f} MiB), "
+            f"duckdb {r['duckdb']['median']:.2f} s, findings {r['findings']}",
+            flush=True,
+        )
     prof = "" if args.no_profile or "1M" not in results else profile(DATA / "1M")
     write_results(Path(args.out), results, prof)
     print(f"wrote {args.out}")
@@ -221,7 +243,14 @@ def write_results(path: Path, results: dict, prof: str) -> None:
             f"{results['1M']['excel']['median']:.2f} s in all, {extra:.2f} s more than without `--report`.",
         ]
     if prof:
-        lines += ["", "## Profile of one 1M run (cProfile, cumulative)", "", "```", prof.rstrip(), "```"]
+        lines += [
+            "",
+            "## Profile of one 1M run (cProfile, cumulative)",
+            "",
+            "```",
+            prof.rstrip(),
+            "```",
+        ]
     path.write_text("\n".join(lines) + "\n")
 
 

@@ -278,8 +278,7 @@ def explain(
         from visit_audit.audit import run_audit
         from visit_audit.frameworks import load_framework
         from visit_audit.io import load_cases, load_column_map, load_visits
-        from visit_audit.report.explain import render_explain
-        from visit_audit.report.terminal import make_console
+        from visit_audit.report.terminal import make_console, render_explain
 
         as_of_date, _ = resolve_period(as_of, None, None, None)
         fw = load_framework(framework)
@@ -335,8 +334,7 @@ def frameworks_show(
     """Print each plan type's rules as a table."""
     with _errors():
         from visit_audit.frameworks import load_framework
-        from visit_audit.report.explain import render_framework
-        from visit_audit.report.terminal import make_console
+        from visit_audit.report.terminal import make_console, render_framework
 
         render_framework(load_framework(name), make_console())
 

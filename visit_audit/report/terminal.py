@@ -320,3 +320,106 @@ def _region(region: str) -> str:
 
 def _n(count: int, noun: str) -> str:
     return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
+# --- frameworks show and explain ---------------------------------------------------------
+
+STATUS_STYLE = {
+    "on_time": "green",
+    "late": "yellow",
+    "missed": "dark_orange",
+    "overdue": "bold red",
+    "pending": "cyan",
+}
+STATUS_WORDS = {
+    "on_time": "on time",
+    "late": "late",
+    "missed": "missed",
+    "overdue": "overdue",
+    "pending": "not yet due",
+}
+
+
+def render_framework(fw, console: Console) -> None:
+    """Every plan type's rules of a framework as one readable table."""
+    console.print(Text.assemble((_clean(fw.title), "bold"), f" ({_clean(fw.name)})"))
+    table = Table(show_lines=True, box=box.SIMPLE_HEAD)
+    table.add_column("Plan type", overflow="fold", max_width=20)
+    table.add_column("Start date is", overflow="fold", max_width=16)
+    table.add_column("Rules", overflow="fold")
+    for plan in fw.plan_types.values():
+        lines = []
+        contact = " (any contact counts)"
+        for i, d in enumerate(plan.initial, 1):
+            extra = contact if plan.initial_filter == "any" else ""
+            lines.append(f"{i}. due by start + {d.within}{extra}")
+        for p in plan.phases:
+            until = f" until {p.until}" if p.until is not None else ""
+            lines.append(f"every {p.interval}{until}{contact if p.filter == 'any' else ''}")
+        lines += [c.requirement for c in plan.counts]
+        lines += [f"{m.column} due by start + {m.within}" for m in plan.milestones]
+        if plan.no_rule:
+            lines.append("no rule of its own: covered by the child's other plans")
+        if plan.note:
+            lines.append(f"note: {plan.note}")
+        name = Text.assemble(_clean(plan.name), "\n", (_clean(plan.label), "dim"))
+        table.add_row(name, _clean(plan.start_means), "\n".join(_clean(x) for x in lines))
+    console.print(table)
+    if fw.quality:
+        q = fw.quality
+        console.print(
+            Text(
+                f"Quality checks ({', '.join(q.checks)}; seen alone from age "
+                f"{q.seen_alone_min_age}) on: {', '.join(q.plan_types)}"
+            )
+        )
+
+
+def render_explain(
+    result: AuditResult, episodes: pd.DataFrame, visits: pd.DataFrame, fw, console: Console
+) -> None:
+    """One child's deadline chain, episode by episode, with the record that met each deadline."""
+    child = _clean(episodes["child_id"].iloc[0])
+    console.print(
+        Text.assemble(
+            (f"Child {child}", "bold"),
+            f": {_n(len(episodes), 'episode')}, {_n(len(visits), 'record')}; "
+            f"framework {fw.name}, as of {_day(result.as_of)}",
+        )
+    )
+    deadlines = result.deadlines
+    for ep in episodes.sort_values("start_date", kind="stable").itertuples():
+        end = _day(ep.end_date) or "open"
+        console.print()
+        console.print(
+            Text.assemble(
+                (f"Episode {_clean(ep.episode_id)}", "bold"),
+                f" {_words(ep.plan_type)}: {_day(ep.start_date)} to {end}",
+            )
+        )
+        plan = fw.plan_types.get(ep.plan_type)
+        if plan is None:
+            console.print(Text(f"  no rule in framework {fw.name}: not audited"))
+            continue
+        if plan.no_rule:
+            console.print(Text("  no rule of its own: covered by the child's other plans"))
+            continue
+        mine = deadlines.loc[deadlines["episode_id"] == ep.episode_id]
+        if mine.empty:
+            console.print(Text("  no deadline yet"))
+            continue
+        table = Table(box=box.SIMPLE_HEAD)
+        for col in ("Requirement", "From", "Due", "Met by", "Outcome"):
+            table.add_column(col, overflow="fold")
+        for row in mine.sort_values(["due_date", "anchor_date"], kind="stable").itertuples():
+            outcome = STATUS_WORDS[row.status]
+            if row.status in ("late", "missed", "overdue") and row.kind != "count":
+                outcome += f" ({_n(int(row.days_late), 'day')})"
+            table.add_row(
+                _clean(row.requirement),
+                _day(row.anchor_date),
+                _day(row.due_date),
+                _day(row.visit_date) or "-",
+                Text(outcome, style=STATUS_STYLE[row.status]),
+            )
+        console.print(table)

@@ -74,7 +74,7 @@ class Duration:
         """
         raw = str(text).strip().lower()
         raw = _WORDS.get(raw, raw)
-        m = _DURATION.match(raw.replace("-", " "))
+        m = _DURATION.match(raw[:1] + raw[1:].replace("-", " "))
         if not m or m.group(2).strip() not in _UNIT_WORDS:
             raise ValueError(f"'{text}' is not a duration such as '10 working days' or '6 weeks'")
         return cls(int(m.group(1)), _UNIT_WORDS[m.group(2).strip()])

@@ -57,6 +57,8 @@ def upcoming(
     """Open episodes whose next deadline falls on as_of or within the next 10 working days."""
     as_of_d = np.datetime64(as_of, "D")
     horizon = calendar.add_working_days(np.array([as_of_d]), UPCOMING_WORKING_DAYS)[0]
+    if deadlines.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in UPCOMING_COLUMNS})
     ends = episodes.set_index("episode_id")["end_date"]
     end = deadlines["episode_id"].map(ends)
     due = deadlines["due_date"]

@@ -195,6 +195,8 @@ def _plan_type(ctx: _Ctx, name: str, raw: Any) -> PlanType:
             "seen_alone": "visits with the child seen alone",
             "at_home": "seen visits at home",
         }[cond]
+        if n == 1:
+            what = what.replace("visits", "visit")
         default = f"At least {n} {what} every {per}"
         req = ctx.text(c["requirement"], f"{ck}.requirement") if "requirement" in c else default
         counts.append(CountWindow(n, cond, per, req))
@@ -256,12 +258,16 @@ def parse_framework(data: dict, file: str) -> Framework:
         q = ctx.table(data["quality"], "quality")
         ctx.keys(q, "quality", {"plan_types", "checks", "seen_alone_min_age"})
         pts = q.get("plan_types", [])
+        if not isinstance(pts, list):
+            raise ctx.fail("quality.plan_types", "must be a list of plan types")
         for i, pt in enumerate(pts):
             if pt not in plan_types:
                 raise ctx.fail(
                     f"quality.plan_types[{i}]", f"'{pt}' is not a plan type of this framework"
                 )
         checks = q.get("checks", list(QUALITY_CHECKS))
+        if not isinstance(checks, list):
+            raise ctx.fail("quality.checks", "must be a list of checks")
         for i, c in enumerate(checks):
             if c not in QUALITY_CHECKS:
                 raise ctx.fail(

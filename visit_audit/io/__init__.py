@@ -1,0 +1,14 @@
+"""Read cases and visits extracts (CSV or .xlsx) into canonical frames.
+
+The boundary of the tool (STYLE.md "Validate at the boundary"): every accepted
+extract becomes one frame with proper dtypes, or its rows are rejected with a
+reason; past here, code trusts its input. A file that cannot be used at all
+raises :class:`visit_audit.errors.InputError` with one sentence.
+"""
+
+from __future__ import annotations
+
+from visit_audit.io.fields import load_column_map
+from visit_audit.io.load import Extract, load_cases, load_visits
+
+__all__ = ["Extract", "load_cases", "load_visits", "load_column_map"]

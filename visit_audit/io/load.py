@@ -1,0 +1,458 @@
+"""Load a cases or visits extract into its canonical frame, rejecting unusable rows.
+
+contract.md "Bad input": a row that cannot be used is rejected with its file,
+spreadsheet row and reason, never guessed and never dropped silently; every
+row problem is collected before returning (several in one row are joined with
+"; "). Reasons quote at most the single offending cell, cut short, because the
+data is about vulnerable children. Rows read = rows kept + rows rejected; a
+completely blank row is not a data row and is not counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from visit_audit.errors import InputError
+from visit_audit.io import dates
+from visit_audit.io.fields import CASE_COLUMNS, FIELDS, VISIT_COLUMNS, Field, match_headers
+from visit_audit.io.raw import TEXT, RawTable, read_raw
+from visit_audit.io.values import (
+    as_text,
+    quoted,
+    read_bool,
+    read_plan_type,
+    read_visit_type,
+    text_series,
+    trim,
+)
+from visit_audit.plan_types import alias_table
+from visit_audit.result import REJECTED_COLUMNS, InputSummary
+
+CASE_DATES = (
+    "start_date",
+    "end_date",
+    "date_of_birth",
+    "first_review_date",
+    "reduced_frequency_date",
+    "decision_date",
+)
+
+
+@dataclass
+class Extract:
+    """One loaded extract: the canonical frame, its rejected rows and a summary."""
+
+    frame: pd.DataFrame  # canonical columns, plain RangeIndex
+    rejected: pd.DataFrame  # file (str), row (int64 spreadsheet row), reason (str)
+    info: InputSummary
+    warnings: list[str]
+
+
+@dataclass
+class _Column:
+    field: Field
+    header: str
+    text: pa.Array  # as read: untrimmed, "" = empty
+    native: np.ndarray | None  # Excel date cells
+
+
+Reasons = str | Callable[[pa.Array], pa.Array]
+
+
+class _Problems:
+    """Row problems, collected before anything is returned; blank rows never count."""
+
+    def __init__(self, blank: np.ndarray) -> None:
+        self.blank = blank
+        self.parts: list[tuple[np.ndarray, pa.Array]] = []
+
+    def add(self, mask: np.ndarray, reasons: Reasons) -> None:
+        """Reject the rows of ``mask``; ``reasons`` is one string for all, or a
+        function of the rows' positions returning one string per row."""
+        idx = np.flatnonzero(mask & ~self.blank)
+        if len(idx) == 0:
+            return
+        if callable(reasons):
+            text = reasons(pa.array(idx)).cast(pa.string())
+        else:
+            text = pa.array([reasons] * len(idx), type=pa.string())
+        self.parts.append((idx, text))
+
+    def mask(self) -> np.ndarray:
+        out = np.zeros(len(self.blank), dtype=bool)
+        for idx, _ in self.parts:
+            out[idx] = True
+        return out
+
+    def frame(self, file: str, rows: np.ndarray) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame(
+                {
+                    "file": pd.Series(dtype="str"),
+                    "row": pd.Series(dtype=np.int64),
+                    "reason": pd.Series(dtype="str"),
+                }
+            )[list(REJECTED_COLUMNS)]
+        idx = np.concatenate([i for i, _ in self.parts])
+        order = np.argsort(idx, kind="stable")  # by row, problems in the order found
+        idx = idx[order]
+        reason = pd.Series(
+            pa.chunked_array([r for _, r in self.parts], type=pa.string())
+            .take(pa.array(order))
+            .to_numpy(zero_copy_only=False),
+            dtype=object,
+        )
+        first = np.r_[True, idx[1:] != idx[:-1]]
+        if not first.all():  # rows with several problems: one reason, joined with "; "
+            group = np.cumsum(first) - 1
+            several = np.bincount(group)[group] > 1
+            joined = reason[several].groupby(group[several], sort=True).agg("; ".join)
+            reason = reason[first].to_numpy(copy=True)
+            reason[joined.index.to_numpy()] = joined.to_numpy()
+            idx = idx[first]
+        return pd.DataFrame(
+            {
+                "file": pd.Series([file] * len(idx), dtype="str"),
+                "row": rows[idx].astype(np.int64),
+                "reason": pd.Series(np.asarray(reason), dtype="str"),
+            }
+        )
+
+
+# ---------------------------------------------------------------------------
+
+
+def _check_columns(columns: Mapping[str, str] | None, role: str) -> None:
+    valid = [f.name for f in FIELDS[role]]
+    for header, name in (columns or {}).items():
+        if name not in valid:
+            raise InputError(
+                f"--columns [{role}] '{header}' = '{name}' is not a field; "
+                f"use one of {', '.join(valid)}"
+            )
+
+
+def _columns(
+    raw: RawTable, role: str, columns: Mapping[str, str] | None
+) -> tuple[dict[str, _Column], list[str]]:
+    """One column per canonical field; a field found under two headers must hold
+    the same values (then the first is used), else the file is ambiguous."""
+    match = match_headers(raw.headers, role, columns)
+    by_name = {f.name: f for f in FIELDS[role]}
+    warnings = [
+        f"{raw.file}: --columns names '{h}', which is not a header of the file"
+        for h in match.unmatched_map_keys
+    ]
+    found: dict[str, _Column] = {}
+    for name, hits in match.by_field.items():
+        field = by_name[name]
+        pos, header = hits[0]
+        col = _Column(field, header, raw.text[pos], raw.native[pos])
+        for other_pos, other_header in hits[1:]:
+            other = raw.text[other_pos]
+            same = trim(col.text).equals(trim(other)) and _same_native(
+                col.native, raw.native[other_pos]
+            )
+            if not same:
+                raise InputError(
+                    f"{raw.file}: columns '{header}' and '{other_header}' both read as "
+                    f"{name} but hold different values; name the right one with --columns"
+                )
+            warnings.append(
+                f"{raw.file}: columns '{header}' and '{other_header}' both read as {name} "
+                f"and hold the same values; using '{header}'"
+            )
+        kept = found.get(field.column)
+        if kept is not None:
+            # "unannounced" and "announced" columns both present: the direct one wins.
+            use = kept if not kept.field.inverted else col
+            warnings.append(
+                f"{raw.file}: both '{kept.header}' and '{header}' give {field.column}; "
+                f"using '{use.header}'"
+            )
+            found[field.column] = use
+            continue
+        found[field.column] = col
+    return found, warnings
+
+
+def _same_native(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return bool(((a == b) | (np.isnat(a) & np.isnat(b))).all())
+
+
+def _blank_rows(raw: RawTable, child: pa.Array) -> np.ndarray:
+    """Completely blank rows; only rows without a child_id can be, so only those are looked at."""
+    candidates = np.flatnonzero(pc.equal(child, "").to_numpy(zero_copy_only=False))
+    blank = np.zeros(len(raw.rows), dtype=bool)
+    blank[candidates[raw.blank(candidates)]] = True
+    return blank
+
+
+def _excerpt(label: str, text: pa.Array, tail: str) -> Callable[[pa.Array], pa.Array]:
+    return lambda idx: quoted(label, trim(text.take(idx)), tail)
+
+
+def _read_dates(
+    col: _Column,
+    raw: RawTable,
+    problems: _Problems,
+    *,
+    date_format: str | None,
+    required: bool,
+) -> np.ndarray:
+    """Parse one date column → datetime64[D] (NaT = blank or rejected)."""
+    label = col.field.name
+    if date_format:
+        if "%" not in date_format:
+            raise InputError(
+                f"--date-format '{date_format}' has no % codes; write it as for strptime, "
+                "e.g. %d/%m/%Y"
+            )
+        try:
+            days, status = dates.parse_with_format(col.text, date_format)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+    else:
+        days, status = dates.parse_dates(col.text)
+        suspects = np.flatnonzero(status == dates.MONTH_FIRST)
+        if col.native is not None:
+            suspects = suspects[np.isnat(col.native[suspects])]
+        if len(suspects):
+            first = int(suspects[0])
+            value = str(col.text[first].as_py()).strip()
+            raise InputError(
+                f"{raw.file}: column '{col.header}' holds '{value}' (row {raw.rows[first]}), "
+                "a date only when read month-first, so the file looks month-first and every "
+                "dd/mm value in it is suspect; export the dates as dd/mm/yyyy or yyyy-mm-dd"
+            )
+    if col.native is not None:
+        cell = ~np.isnat(col.native)
+        cell_days = col.native.astype("datetime64[D]")
+        in_range = (cell_days >= dates.EARLIEST) & (cell_days <= dates.LATEST)
+        days = np.where(cell, cell_days, days)
+        status = np.where(cell, np.where(in_range, dates.OK, dates.OUT_OF_RANGE), status)
+    if required:
+        problems.add(status == dates.BLANK, f"no {label}")
+    if date_format:
+        unfit = (status == dates.NOT_DATE) | (status == dates.MONTH_FIRST)
+        tail = f"does not match --date-format {date_format}"
+        problems.add(unfit, _excerpt(label, col.text, tail))
+    else:
+        problems.add(status == dates.NOT_DATE, _excerpt(label, col.text, "is not a date"))
+    outside = status == dates.OUT_OF_RANGE
+    early = days < dates.EARLIEST
+    problems.add(outside & early, _excerpt(label, col.text, "is before 1900"))
+    problems.add(outside & ~early, _excerpt(label, col.text, "is after 2100"))
+    return np.where(status == dates.OK, days, np.datetime64("NaT"))
+
+
+def _frame(data: dict[str, object], keep: np.ndarray, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The canonical frame from per-row arrays, keeping the rows of ``keep``."""
+    everything = bool(keep.all())
+    sel = None if everything else pa.array(np.flatnonzero(keep))
+    out: dict[str, pd.Series] = {}
+    for name in columns:
+        value = data[name]
+        if isinstance(value, (pa.Array, pa.ChunkedArray)):
+            out[name] = text_series(value if everything else value.take(sel))
+        elif isinstance(value, pd.arrays.BooleanArray):
+            out[name] = pd.Series(value if everything else value[keep], dtype="boolean")
+        else:
+            arr = np.asarray(value)
+            arr = arr if everything else arr[keep]
+            if arr.dtype.kind == "M":
+                arr = arr.astype("datetime64[s]")
+            out[name] = pd.Series(arr)
+    return pd.DataFrame(out, columns=list(columns), copy=False)
+
+
+def _extract(
+    role: str,
+    raw: RawTable,
+    data: dict[str, object],
+    problems: _Problems,
+    columns: tuple[str, ...],
+    warnings: list[str],
+) -> Extract:
+    bad = problems.mask()
+    rejected = problems.frame(raw.file, raw.rows)
+    info = InputSummary(
+        role=role,
+        file=raw.file,
+        path=raw.path,
+        sha256=raw.sha256,
+        rows=int((~problems.blank).sum()),
+        rejected=len(rejected),
+    )
+    return Extract(
+        frame=_frame(data, ~bad & ~problems.blank, columns),
+        rejected=rejected,
+        info=info,
+        warnings=[*raw.warnings, *warnings],
+    )
+
+
+class _Reader:
+    """The columns of one extract, as the loaders ask for them."""
+
+    def __init__(self, path, role, sheet, columns) -> None:
+        _check_columns(columns, role)
+        self.raw = read_raw(path, role, sheet=sheet, columns=columns)
+        self.found, self.warnings = _columns(self.raw, role, columns)
+        self.n = len(self.raw.rows)
+
+    def text(self, name: str) -> pa.Array:
+        """The column as read ("" everywhere when the file lacks it)."""
+        col = self.found.get(name)
+        return col.text if col is not None else pa.repeat(pa.scalar("", TEXT), self.n)
+
+    def trimmed(self, name: str) -> pa.Array:
+        if name not in self.found:
+            return self.text(name)
+        return trim(self.text(name), ascii=self.raw.ascii)
+
+
+# ---------------------------------------------------------------------------
+
+
+def load_cases(
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    date_format: str | None = None,
+    plan_type_aliases: Mapping[str, str] | None = None,
+) -> Extract:
+    """Read a cases extract (one row per episode) into the canonical cases frame.
+
+    Rejects a row with no child_id; no, an unreadable or an impossible
+    start_date; any unreadable or impossible date in another date column
+    (impossible = not in the calendar, before 1900 or after 2100); an end_date
+    before the start_date; a blank or unknown plan type (``plan_type_aliases``,
+    default :func:`visit_audit.plan_types.alias_table`); or an episode_id that
+    an earlier usable row already has. A blank or absent episode_id becomes
+    ``f"{child_id}-{row}"``. Two-digit years: 00–69 → 2000s, 70–99 → 1900s.
+    """
+    aliases = alias_table() if plan_type_aliases is None else plan_type_aliases
+    reader = _Reader(path, "cases", sheet, columns)
+    raw, found, n = reader.raw, reader.found, reader.n
+    child = reader.trimmed("child_id")
+    problems = _Problems(_blank_rows(raw, child))
+    problems.add(pc.equal(child, "").to_numpy(zero_copy_only=False), "no child_id")
+
+    plan_text = reader.text("plan_type")
+    plan, blank_plan = read_plan_type(plan_text, aliases)
+    problems.add(blank_plan, "no plan_type")
+    unknown = plan.is_null().to_numpy(zero_copy_only=False) & ~blank_plan
+    problems.add(unknown, _excerpt("unknown plan type", plan_text, ""))
+
+    data: dict[str, object] = {"row": raw.rows}
+    for name in CASE_DATES:
+        if name in found:
+            data[name] = _read_dates(
+                found[name], raw, problems, date_format=date_format, required=name == "start_date"
+            )
+        else:
+            data[name] = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    start, end = data["start_date"], data["end_date"]
+    before = ~np.isnat(start) & ~np.isnat(end) & (end < start)
+    problems.add(before, _excerpt("end_date", reader.text("end_date"), "is before start_date"))
+
+    given = reader.trimmed("episode_id")
+    row_text = pa.array(raw.rows.astype(str), type=TEXT)
+    generated = pc.binary_join_element_wise(child, row_text, pa.scalar("-", TEXT))
+    episode = pc.if_else(pc.equal(given, ""), generated, given)
+    _reject_duplicate_episodes(episode, raw.rows, problems)
+
+    data.update(
+        child_id=as_text(child),
+        episode_id=episode,
+        plan_type=plan,
+        visit_frequency=as_text(reader.trimmed("visit_frequency")),
+        worker=as_text(reader.trimmed("worker")),
+        team=as_text(reader.trimmed("team")),
+    )
+    return _extract("cases", raw, data, problems, CASE_COLUMNS, reader.warnings)
+
+
+def _reject_duplicate_episodes(episode: pa.Array, rows: np.ndarray, problems: _Problems) -> None:
+    """A later usable row with an episode_id already used is rejected (the first is kept)."""
+    usable = np.flatnonzero(~problems.mask() & ~problems.blank)
+    if len(usable) == 0:
+        return
+    ids = pd.Series(episode.take(pa.array(usable)).to_numpy(zero_copy_only=False))
+    later = ids.duplicated(keep="first").to_numpy()
+    if not later.any():
+        return
+    first_row = pd.Series(rows[usable]).groupby(ids.to_numpy()).transform("first").to_numpy()
+    dup = np.zeros(len(rows), dtype=bool)
+    dup[usable[later]] = True
+    first_on = np.zeros(len(rows), dtype=np.int64)
+    first_on[usable] = first_row
+    first_text = pa.array(first_on.astype(str))
+
+    def reason(idx: pa.Array) -> pa.Array:
+        base = quoted("duplicate episode_id", episode.take(idx), "")
+        return pc.binary_join_element_wise(base, " (first on row ", first_text.take(idx), ")", "")
+
+    problems.add(dup, reason)
+
+
+def load_visits(
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    date_format: str | None = None,
+) -> Extract:
+    """Read a visits extract (one row per visit or contact) into the canonical visits frame.
+
+    Rejects a row with no child_id; no, an unreadable or an impossible
+    visit_date (the time of day is dropped); or a Y/N column holding anything
+    else. ``seen`` blank is Y; for seen_alone, bedroom_seen and unannounced,
+    blank (or N/A, not applicable, not recorded, unknown) is unknown. A column
+    headed ``announced`` is read inverted into ``unannounced``. visit_type is
+    classified as contract.md says. Two-digit years: 00–69 → 2000s, 70–99 → 1900s.
+    """
+    reader = _Reader(path, "visits", sheet, columns)
+    raw, found, n = reader.raw, reader.found, reader.n
+    child = reader.trimmed("child_id")
+    problems = _Problems(_blank_rows(raw, child))
+    problems.add(pc.equal(child, "").to_numpy(zero_copy_only=False), "no child_id")
+
+    data: dict[str, object] = {"row": raw.rows}
+    data["visit_date"] = _read_dates(
+        found["visit_date"], raw, problems, date_format=date_format, required=True
+    )
+    data["visit_type"] = read_visit_type(reader.text("visit_type"))
+
+    seen_text = reader.text("seen")
+    seen, _, seen_bad = read_bool(seen_text, seen=True)
+    problems.add(seen_bad, _excerpt("seen", seen_text, "is not Y/N"))
+    data["seen"] = seen
+    for name in ("seen_alone", "bedroom_seen", "unannounced"):
+        col = found.get(name)
+        if col is None:
+            data[name] = pd.arrays.BooleanArray(np.zeros(n, bool), np.ones(n, bool))
+            continue
+        value, known, bad = read_bool(col.text)
+        if col.field.inverted:
+            value = ~value
+        problems.add(bad, _excerpt(col.field.name, col.text, "is not Y/N"))
+        data[name] = pd.arrays.BooleanArray(value & known, ~known)
+    data.update(
+        child_id=as_text(child),
+        location=as_text(reader.trimmed("location")),
+        episode_id=as_text(reader.trimmed("episode_id")),
+        worker=as_text(reader.trimmed("worker")),
+    )
+    return _extract("visits", raw, data, problems, VISIT_COLUMNS, reader.warnings)

@@ -1,0 +1,462 @@
+"""Read a CSV file or an Excel workbook into text columns, untouched but for the header.
+
+The result is a :class:`RawTable`: the header names, one string column per
+header (Excel date cells also kept as real dates), and the spreadsheet row
+number of every record after it. Completely blank rows are kept here; the
+loader sets them aside (they are not data rows and are never counted).
+
+Row numbers are what a spreadsheet user sees: the header is row 1 when it is
+the first line; when title rows sit above it, rows keep their real numbers.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import python_calamine
+
+from visit_audit.errors import InputError
+from visit_audit.io.fields import FIELDS, match_headers, missing_message, missing_required
+from visit_audit.io.values import trim
+
+HEADER_SEARCH_ROWS = 20
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
+# Text formats that are never an extract (anything else is tried as CSV).
+_NOT_TABLES = {".json", ".xml", ".html", ".htm", ".pdf", ".md", ".toml", ".yaml", ".yml"}
+_DELIMITERS = (",", ";", "\t", "|")
+_HEAD_BYTES = 1 << 16
+TEXT = pa.large_string()  # what pandas' str dtype holds: no copy on the way out
+
+
+@dataclass
+class RawTable:
+    """Text columns of one extract, header detected; every record, blank ones included."""
+
+    file: str  # base name
+    path: str
+    sha256: str
+    headers: list[str]
+    text: list[pa.Array | pa.ChunkedArray]  # one string column per header, as read, "" = empty
+    native: list[np.ndarray | None]  # Excel date cells (datetime64[s], NaT elsewhere)
+    rows: np.ndarray  # int64 spreadsheet row of every data row
+    header_row: int  # spreadsheet row of the header
+    warnings: list[str] = field(default_factory=list)
+    # Plain ASCII without the separator controls \x1c-\x1f: ASCII trimming is exact.
+    ascii: bool = False
+
+    def blank(self, candidates: np.ndarray) -> np.ndarray:
+        """Which of the rows at positions ``candidates`` are completely blank
+        (every cell empty or white space): not data rows, never counted."""
+        blank = np.ones(len(candidates), dtype=bool)
+        if len(candidates) == 0:
+            return blank
+        sel = pa.array(candidates)
+        for col, nat in zip(self.text, self.native, strict=True):
+            cells = trim(col.take(sel))
+            blank &= pc.equal(cells, "").to_numpy(zero_copy_only=False)
+            if nat is not None:
+                blank &= np.isnat(nat[candidates])
+        return blank
+
+
+def read_raw(
+    path: str | Path,
+    role: str,
+    *,
+    sheet: str | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> RawTable:
+    """Read ``path`` (a CSV file or an .xlsx workbook) and find its header row.
+
+    Raises :class:`InputError` with one sentence naming the file when it cannot
+    be read at all: missing, a folder, not CSV or .xlsx, encrypted or damaged,
+    an empty sheet, an unknown sheet, no column for a required field.
+    """
+    p = Path(path)
+    name = p.name
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a CSV file or .xlsx workbook") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    digest = hashlib.sha256(data).hexdigest()
+    suffix = p.suffix.lower()
+    if data.startswith(_OLE_MAGIC):
+        if suffix in _WORKBOOK_SUFFIXES or b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00" in data:
+            raise InputError(
+                f"{name}: the workbook is password-protected (encrypted); "
+                "save an unprotected copy or export it as CSV"
+            )
+        raise InputError(
+            f"{name}: is an old Excel 97-2003 (.xls) workbook; save it as .xlsx or CSV"
+        )
+    if suffix in _NOT_TABLES:
+        raise InputError(f"{name}: is not a CSV file or an .xlsx workbook")
+    if data.startswith(_ZIP_MAGIC) or suffix in _WORKBOOK_SUFFIXES:
+        if not data.startswith(_ZIP_MAGIC):
+            raise InputError(f"{name}: is not a valid .xlsx workbook (the file is damaged)")
+        table = _read_workbook(data, name, role, sheet, columns)
+    else:
+        if sheet is not None:
+            raise InputError(f"{name}: a sheet was named but the file is CSV, not a workbook")
+        table = _read_csv(data, name, role, columns)
+    table.path = str(path)
+    table.sha256 = digest
+    return table
+
+
+# ---------------------------------------------------------------------------
+# Header detection
+
+
+def _pick_header(
+    candidates: list[list[str]], file: str, role: str, columns: Mapping[str, str] | None
+) -> int:
+    """Index of the header among the candidate rows: the row that names every
+    required field and the most fields overall (the earliest on a tie)."""
+    best, best_score = -1, -1
+    fallback, fallback_score = 0, -1
+    for i, headers in enumerate(candidates):
+        match = match_headers(headers, role, columns)
+        if match.score > fallback_score:
+            fallback, fallback_score = i, match.score
+        if not missing_required(match, role) and match.score > best_score:
+            best, best_score = i, match.score
+    if best < 0:
+        headers = candidates[fallback] if candidates else []
+        missing = missing_required(match_headers(headers, role, columns), role)
+        raise InputError(missing_message(file, missing))
+    return best
+
+
+# ---------------------------------------------------------------------------
+# CSV
+
+
+def _cp1252_fallback(exc: UnicodeDecodeError) -> tuple[str, int]:
+    """Decode the bytes that are not UTF-8 as Windows-1252 (a mixed or legacy file)."""
+    chunk = exc.object[exc.start : exc.end]
+    return chunk.decode("cp1252", errors="replace"), exc.end
+
+
+codecs.register_error("visit_audit_cp1252", _cp1252_fallback)
+
+
+def _to_utf8(data: bytes) -> bytes:
+    return data.decode("utf-8", errors="visit_audit_cp1252").encode("utf-8")
+
+
+def _split_fields(line: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:
+        return line.split(delimiter)
+
+
+def _read_csv(data: bytes, file: str, role: str, columns: Mapping[str, str] | None) -> RawTable:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode text": UTF-16, usually tab-separated.
+        data = data.decode("utf-16", errors="replace").encode("utf-8")
+    elif data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    if b"\x00" in data[:_HEAD_BYTES]:
+        raise InputError(f"{file}: is not a CSV file or an .xlsx workbook")
+    try:
+        head = codecs.getincrementaldecoder("utf-8")().decode(data[:_HEAD_BYTES], final=False)
+    except UnicodeDecodeError:
+        data = _to_utf8(data)
+        head = codecs.getincrementaldecoder("utf-8")().decode(data[:_HEAD_BYTES], final=False)
+    lines = head.split("\n")
+    if len(data) > _HEAD_BYTES:
+        lines = lines[:-1]  # possibly cut short
+    lines = [ln.rstrip("\r") for ln in lines[:HEADER_SEARCH_ROWS]]
+    if not any(ln.strip() for ln in lines):
+        raise InputError(f"{file}: the file is empty")
+    candidates: list[list[str]] = []
+    where: list[tuple[int, str]] = []
+    for i, line in enumerate(lines):
+        for delimiter in _DELIMITERS:
+            if delimiter == "," or delimiter in line:
+                candidates.append(_split_fields(line, delimiter))
+                where.append((i, delimiter))
+    pick = _pick_header(candidates, file, role, columns)
+    header_line, delimiter = where[pick]
+    offset = sum(len(ln.encode("utf-8")) + 1 for ln in head.split("\n")[:header_line])
+    types = _column_types(candidates[pick], role, columns, lines[header_line + 1 :], delimiter)
+    quotes = b'"' in data  # without quotes no value can span lines: arrow's fast mode
+    # ASCII needs no UTF-8 check, and trims exactly with the cheaper ASCII kernel.
+    ascii_text = data.isascii() and not any(bytes([c]) in data for c in range(0x1C, 0x20))
+    options = {"quotes": quotes, "check_utf8": not ascii_text}
+    try:
+        table, bad = _arrow_csv(data, offset, delimiter, types, file, **options)
+    except _NotUtf8:
+        data = _to_utf8(data)
+        table, bad = _arrow_csv(data, offset, delimiter, types, file, **options)
+    if bad:
+        # Read again single-threaded: only then does arrow number the bad rows.
+        _, bad = _arrow_csv(data, offset, delimiter, types, file, **options, numbered=True)
+    # Records are spreadsheet rows: arrow reads an empty line as a row of empty
+    # cells (ignore_empty_lines=False), and a value spanning lines stays in its row.
+    records = np.arange(1, table.num_rows + len(bad) + 1, dtype=np.int64)
+    for row in bad:
+        if row.text.strip():
+            at = f"row {row.number + header_line}" if row.number else "a row"
+            raise InputError(
+                f"{file}: {at} has {row.actual_columns} fields where the header has "
+                f"{row.expected_columns}; check the delimiter and quoting, or re-export the file"
+            )
+    header_cells = [
+        "" if table.num_rows == 0 else str(table.column(i)[0].as_py())
+        for i in range(table.num_columns)
+    ]
+    table = table.slice(1)
+    keep = np.ones(len(records), dtype=bool)
+    keep[[b.number - 1 for b in bad if b.number and 0 < b.number <= len(records)]] = False
+    rows = records[keep][1:] + header_line  # record 1 is the header
+    if len(rows) != table.num_rows:  # arrow did not number a skipped row: count in turn
+        rows = np.arange(2, table.num_rows + 2, dtype=np.int64) + header_line
+    text = []
+    for column in table.columns:  # kept in arrow's chunks: combining would copy every byte
+        if pa.types.is_dictionary(column.type):
+            text.append(column.unify_dictionaries())
+        elif column.type != TEXT:
+            text.append(pc.cast(column, TEXT))
+        else:
+            text.append(column)
+    warnings = []
+    if header_line:
+        warnings.append(f"{file}: header found on row {header_line + 1}; rows above it ignored")
+    out = _finish(file, header_cells, text, [None] * len(text), rows, header_line + 1, warnings)
+    out.ascii = ascii_text
+    return out
+
+
+_FEW_VALUES = {"bool", "seen", "visit_type", "plan_type"}
+
+
+def _column_types(
+    headers: list[str],
+    role: str,
+    columns: Mapping[str, str] | None,
+    sample: list[str],
+    delimiter: str,
+) -> dict[str, pa.DataType]:
+    """Arrow types to read each column as: dictionary-encoded for the fields with
+    few distinct values (Y/N, types, dates without a time: one hash pass, no
+    string copies), plain text for the rest."""
+    kinds = {f.name: f.kind for f in FIELDS[role]}
+    match = match_headers(headers, role, columns)
+    types: dict[str, pa.DataType] = {f"f{i}": TEXT for i in range(len(headers))}
+    rows = [_split_fields(line, delimiter) for line in sample if line.strip()]
+    for name, hits in match.by_field.items():
+        for pos, _ in hits:
+            kind = kinds[name]
+            timed = kind == "date" and any(len(r[pos].strip()) > 10 for r in rows if pos < len(r))
+            if kind in _FEW_VALUES or (kind == "date" and not timed):
+                types[f"f{pos}"] = pa.dictionary(pa.int32(), pa.string())
+    return types
+
+
+class _NotUtf8(Exception):
+    pass
+
+
+def _arrow_csv(
+    data: bytes,
+    offset: int,
+    delimiter: str,
+    types: dict[str, pa.DataType],
+    file: str,
+    *,
+    quotes: bool,
+    check_utf8: bool,
+    numbered: bool = False,
+):
+    bad: list = []
+
+    def handler(row):
+        bad.append(row)
+        return "skip"
+
+    try:
+        table = pcsv.read_csv(
+            pa.BufferReader(pa.py_buffer(data)[offset:]),
+            read_options=pcsv.ReadOptions(
+                autogenerate_column_names=True, use_threads=not numbered, block_size=1 << 24
+            ),
+            parse_options=pcsv.ParseOptions(
+                delimiter=delimiter,
+                newlines_in_values=quotes,
+                ignore_empty_lines=False,
+                invalid_row_handler=handler,
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types=types,
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+                check_utf8=check_utf8,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "utf8" in message.lower() or "utf-8" in message.lower():
+            raise _NotUtf8 from None
+        # Arrow's message may go on to quote the row; keep only what went wrong.
+        reason = message.split(":")[0].strip() or type(exc).__name__
+        raise InputError(f"{file}: cannot be read as CSV ({reason})") from None
+    return table, bad
+
+
+# ---------------------------------------------------------------------------
+# Excel
+
+
+def _read_workbook(
+    data: bytes, file: str, role: str, sheet: str | None, columns: Mapping[str, str] | None
+) -> RawTable:
+    try:
+        book = pd.ExcelFile(io.BytesIO(data), engine="calamine")
+        names = list(book.sheet_names)
+        visible = [
+            m.name
+            for m in book.book.sheets_metadata
+            if m.name in names and m.visible == python_calamine.SheetVisibleEnum.Visible
+        ]
+    except Exception as exc:  # calamine raises its own types for a damaged file
+        raise InputError(
+            f"{file}: cannot be read as an .xlsx workbook; the file is damaged or not Excel "
+            f"({type(exc).__name__})"
+        ) from None
+    if not names:
+        raise InputError(f"{file}: the workbook has no worksheets")
+    if sheet is None:
+        sheet_name = (visible or names)[0]
+    else:
+        exact = [n for n in names if n == sheet]
+        loose = [n for n in names if n.strip().casefold() == sheet.strip().casefold()]
+        if not (exact or loose):
+            listed = ", ".join(f"'{n}'" for n in names)
+            raise InputError(f"{file}: no sheet named '{sheet}'; the sheets are {listed}")
+        sheet_name = (exact or loose)[0]
+    try:
+        frame = pd.read_excel(
+            book, sheet_name=sheet_name, header=None, dtype=object, na_filter=False
+        )
+        merged = book.book.get_sheet_by_name(sheet_name).merged_cell_ranges or []
+    except Exception as exc:
+        raise InputError(
+            f"{file}: sheet '{sheet_name}' cannot be read; the workbook may be damaged "
+            f"({type(exc).__name__})"
+        ) from None
+    text, native = _workbook_columns(frame)
+    if not any(pc.any(pc.not_equal(pc.utf8_trim_whitespace(t), "")).as_py() for t in text) and all(
+        v is None for v in native
+    ):
+        raise InputError(f"{file}: sheet '{sheet_name}' is empty")
+    top = min(HEADER_SEARCH_ROWS, len(frame))
+    grid = [t.slice(0, top).to_pylist() for t in text]
+    grid = [[str(grid[c][r]).strip() for c in range(len(text))] for r in range(top)]
+    grid = _fill_merged_headers(grid, merged)
+    pick = _pick_header(grid, file, role, columns)
+    text = [t.slice(pick + 1) for t in text]
+    native = [None if nat is None else nat[pick + 1 :] for nat in native]
+    rows = np.arange(pick + 2, len(frame) + 1, dtype=np.int64)
+    warnings = []
+    if pick:
+        warnings.append(f"{file}: header found on row {pick + 1}; rows above it ignored")
+    return _finish(file, grid[pick], text, native, rows, pick + 1, warnings)
+
+
+def _fill_merged_headers(
+    grid: list[list[str]], merged: list[tuple[tuple[int, int], tuple[int, int]]]
+) -> list[list[str]]:
+    """Give every row of a vertically merged header cell the merged cell's text,
+    so a header merged over two rows still names its column."""
+    grid = [list(r) for r in grid]
+    for (r0, c0), (r1, _c1) in merged:
+        if r1 > r0 and r0 < len(grid) and c0 < len(grid[r0]):
+            for r in range(r0 + 1, min(r1, len(grid) - 1) + 1):
+                if not grid[r][c0]:
+                    grid[r][c0] = grid[r0][c0]
+    return grid
+
+
+def _workbook_columns(frame: pd.DataFrame) -> tuple[list[pa.Array], list[np.ndarray | None]]:
+    """Each column as text, and its date cells as real dates.
+
+    pandas' calamine reader already turns integral numbers into ints, so an id
+    typed as 123 reads "123", never "123.0".
+    """
+    text: list[pa.Array] = []
+    native: list[np.ndarray | None] = []
+    for pos in range(frame.shape[1]):
+        values = frame.iloc[:, pos].to_numpy(dtype=object)
+        kind = pd.api.types.infer_dtype(values, skipna=False)
+        nat = None
+        if kind not in ("string", "empty", "integer", "floating", "boolean", "mixed-integer-float"):
+            is_date = np.fromiter(
+                (isinstance(v, dt.date) for v in values), dtype=bool, count=len(values)
+            )
+            if is_date.any():
+                nat = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[s]")
+                nat[is_date] = np.array(list(values[is_date]), dtype="datetime64[s]")
+                values = values.copy()
+                stamps = nat[is_date]
+                midnight = stamps == stamps.astype("datetime64[D]")
+                values[is_date] = np.where(
+                    midnight,
+                    np.datetime_as_string(stamps, unit="D"),
+                    np.datetime_as_string(stamps, unit="s"),
+                )
+        if kind == "string":
+            text.append(pa.array(values, type=TEXT))
+        else:
+            text.append(pa.array(pd.Series(values, dtype=object).astype(str), type=TEXT))
+        native.append(nat)
+    return text, native
+
+
+# ---------------------------------------------------------------------------
+
+
+def _finish(
+    file: str,
+    headers: list[str],
+    text: list[pa.Array],
+    native: list[np.ndarray | None],
+    rows: np.ndarray,
+    header_row: int,
+    warnings: list[str],
+) -> RawTable:
+    return RawTable(
+        file=file,
+        path="",
+        sha256="",
+        headers=[str(h) for h in headers],
+        text=text,
+        native=native,
+        rows=np.asarray(rows, dtype=np.int64),
+        header_row=header_row,
+        warnings=warnings,
+    )
+
+
+__all__ = ["RawTable", "read_raw"]

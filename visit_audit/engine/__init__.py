@@ -96,9 +96,7 @@ def run_engine(
     end = to_days(episodes["end_date"])
     last = np.where(np.isnat(end), NEVER, end)
     columns = {c: to_days(episodes[c]) for c in DATE_COLUMNS}
-    frequency, bad_freq, bad_example = parse_frequency(
-        episodes["visit_frequency"].to_numpy(dtype=object)
-    )
+    frequency, durations, bad_freq, bad_example = parse_frequency(episodes["visit_frequency"])
 
     att = attribute(
         visits,
@@ -106,7 +104,7 @@ def run_engine(
         ep_child,
         start,
         last,
-        episodes["episode_id"].to_numpy(dtype=object),
+        episodes["episode_id"],
         as_of_d,
     )
     if att.unattributed:
@@ -154,6 +152,7 @@ def run_engine(
             closed=closed[idx],
             columns={c: v[idx] for c, v in columns.items()},
             frequency=frequency[idx],
+            durations=durations,
             as_of=as_of_d,
         )
         for column in rules.boundary_columns:
@@ -181,8 +180,13 @@ def run_engine(
 def _episode_columns(episodes: pd.DataFrame, ep: np.ndarray) -> dict[str, object]:
     out = {}
     for c in ("child_id", "episode_id", "plan_type", "worker", "team"):
-        out[c] = episodes[c].to_numpy(dtype=object)[ep]
+        out[c] = _text(episodes[c].to_numpy(dtype=object)[ep])
     return out
+
+
+def _text(values: np.ndarray) -> pd.Series:
+    """Object-dtype text: pandas would otherwise convert millions of strings to Arrow."""
+    return pd.Series(values, dtype=object, copy=False)
 
 
 def _deadline_frame(episodes: pd.DataFrame, blocks: list[tuple[np.ndarray, Block]]) -> pd.DataFrame:
@@ -200,12 +204,12 @@ def _deadline_frame(episodes: pd.DataFrame, blocks: list[tuple[np.ndarray, Block
             "child_id": cols["child_id"],
             "episode_id": cols["episode_id"],
             "plan_type": cols["plan_type"],
-            "kind": kind,
-            "requirement": cat("requirement"),
+            "kind": _text(kind),
+            "requirement": _text(cat("requirement")),
             "anchor_date": _ts(cat("anchor")),
             "due_date": _ts(cat("due")),
             "visit_date": _ts(cat("visit")),
-            "status": STATUS_NAMES[cat("status")],
+            "status": _text(STATUS_NAMES[cat("status")]),
             "days_late": cat("days_late"),
             "worker": cols["worker"],
             "team": cols["team"],

@@ -58,8 +58,7 @@ class Attribution:
 
 
 def _flag_bits(visits: pd.DataFrame) -> np.ndarray:
-    vtype = visits["visit_type"].to_numpy(dtype=object)
-    face_to_face = (vtype == "visit") | (vtype == "return_home_interview")
+    face_to_face = visits["visit_type"].isin(["visit", "return_home_interview"]).to_numpy(bool)
     seen = face_to_face & visits["seen"].to_numpy(dtype=bool)
     bits = np.full(len(visits), ANY, dtype=np.uint16)
     bits |= np.where(seen, SEEN, 0).astype(np.uint16)
@@ -71,8 +70,8 @@ def _flag_bits(visits: pd.DataFrame) -> np.ndarray:
         return (visits[col] == False).fillna(False).to_numpy(dtype=bool) & seen  # noqa: E712
 
     location = visits["location"].fillna("").astype(str).str.strip().str.casefold()
-    home = location.to_numpy(dtype=object) == "home"
-    away = (location.to_numpy(dtype=object) != "") & ~home
+    home = (location == "home").to_numpy(bool)
+    away = (location != "").to_numpy(bool) & ~home
     for mask, bit in (
         (yes("unannounced"), UNANNOUNCED),
         (yes("bedroom_seen"), BEDROOM_Y),
@@ -108,10 +107,7 @@ def attribute(
     day = to_days(visits["visit_date"])
     keep = day <= as_of
     bits = _flag_bits(visits)
-    tied = (
-        visits["episode_id"].notna().to_numpy()
-        & (visits["episode_id"].astype(str).str.len() > 0).to_numpy()
-    )
+    tied = (visits["episode_id"].fillna("").astype(str) != "").to_numpy(bool)
 
     # Untied records: every episode of the same child open on the day.
     untied = keep & ~tied
@@ -135,7 +131,7 @@ def attribute(
     # Tied records: that episode only, and only when dated within it.
     t_idx = np.flatnonzero(keep & tied)
     ep_lookup = pd.Index(ep_ids)
-    t_ep = ep_lookup.get_indexer(visits["episode_id"].to_numpy(dtype=object)[t_idx])
+    t_ep = ep_lookup.get_indexer(visits["episode_id"].iloc[t_idx])
     ok = t_ep >= 0
     ok[ok] = (
         (ep_child[t_ep[ok]] == visit_child[t_idx[ok]])

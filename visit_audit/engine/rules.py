@@ -30,7 +30,8 @@ class Episodes:
     end: np.ndarray  # datetime64[D], NaT when open-ended
     closed: np.ndarray  # bool: end_date <= as_of
     columns: dict[str, np.ndarray]  # case date columns, datetime64[D]
-    frequency: np.ndarray  # object: parsed Duration of the child's own plan, or None
+    frequency: np.ndarray  # int64: index into ``durations`` of the child's own plan, -1 none
+    durations: list[Duration]
     as_of: np.datetime64
 
     def __len__(self) -> int:
@@ -190,8 +191,10 @@ def recurring_deadlines(
 
     requirement = np.array([p.requirement for p in phases], dtype=object)[winner]
     freq = eps.frequency[a_ep]
-    for duration in (f for f in pd.unique(eps.frequency) if f is not None):
-        sel = np.flatnonzero(freq == duration)
+    for code, duration in enumerate(eps.durations):
+        sel = np.flatnonzero(freq == code)
+        if len(sel) == 0:
+            continue
         own = cal.add(a_day[sel], duration)
         stricter = own < due[sel]
         due[sel[stricter]] = own[stricter]
@@ -277,25 +280,27 @@ def milestones(plan: PlanType, eps: Episodes, cal: WorkingCalendar) -> list[Bloc
     return blocks
 
 
-def parse_frequency(values: np.ndarray) -> tuple[np.ndarray, int, str | None]:
-    """The child's own visit_frequency per episode: Duration or None.
+def parse_frequency(values: pd.Series) -> tuple[np.ndarray, list[Duration], int, str | None]:
+    """The child's own visit_frequency per episode, as codes into a list of durations.
 
-    Returns the parsed array, how many non-blank values could not be read and one example.
+    Returns the codes (-1 = none or unreadable), the durations, how many non-blank
+    values could not be read, and one example of them.
     """
-    out = np.full(len(values), None, dtype=object)
+    codes, uniques = pd.factorize(values.fillna("").astype(str).str.strip())
+    durations: list[Duration] = []
+    remap = np.full(len(uniques) + 1, -1, dtype=np.int64)
     bad, example = 0, None
-    uniques = {v for v in values if isinstance(v, str) and v.strip()}
-    parsed: dict[str, Duration | None] = {}
-    for text in uniques:
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    for i, text in enumerate(uniques):
+        if not text:
+            continue
         try:
-            parsed[text] = Duration.parse(text)
+            duration = Duration.parse(text)
         except ValueError:
-            parsed[text] = None
-    for text, duration in parsed.items():
-        sel = values == text
-        if duration is None:
-            bad += int(sel.sum())
+            bad += int(counts[i])
             example = example or text
-        else:
-            out[sel] = duration
-    return out, bad, example
+            continue
+        if duration not in durations:
+            durations.append(duration)
+        remap[i] = durations.index(duration)
+    return remap[codes], durations, bad, example

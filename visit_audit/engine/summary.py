@@ -59,22 +59,25 @@ def upcoming(
     horizon = calendar.add_working_days(np.array([as_of_d]), UPCOMING_WORKING_DAYS)[0]
     if deadlines.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in UPCOMING_COLUMNS})
-    ends = episodes.set_index("episode_id")["end_date"]
-    end = deadlines["episode_id"].map(ends)
     due = deadlines["due_date"]
-    # Open at as_of, and not closing on or before the deadline (then it is nothing, §3.5).
-    open_ = end.isna() | ((end > pd.Timestamp(as_of_d)) & (end > due))
-    sel = (
+    window = deadlines.loc[
         (deadlines["status"] == "pending")
-        & open_
         & (due >= pd.Timestamp(as_of_d))
         & (due <= pd.Timestamp(horizon))
-    )
-    return sort_findings(deadlines.loc[sel])[list(UPCOMING_COLUMNS)]
+    ]
+    ends = episodes.set_index("episode_id")["end_date"]
+    end = window["episode_id"].map(ends)
+    # Open at as_of, and not closing on or before the deadline (then it is nothing, §3.5).
+    open_ = end.isna() | ((end > pd.Timestamp(as_of_d)) & (end > window["due_date"]))
+    return sort_findings(window.loc[open_])[list(UPCOMING_COLUMNS)]
 
 
 def _counts(scope: pd.DataFrame, by: pd.Series) -> pd.DataFrame:
-    tally = pd.crosstab(by, scope["status"]) if len(scope) else pd.DataFrame()
+    if len(scope):
+        keys = pd.DataFrame({"by": by.to_numpy(dtype=object), "status": scope["status"].to_numpy()})
+        tally = keys.groupby(["by", "status"], sort=True).size().unstack(fill_value=0)
+    else:
+        tally = pd.DataFrame()
     for s in ("on_time", "late", "missed", "overdue"):
         if s not in tally:
             tally[s] = 0
@@ -119,7 +122,8 @@ def summarise(
     active = active.loc[active["plan_type"].isin(list(framework.plan_types))]
     by_plan: dict[str, dict] = {}
     tally = _counts(scope, scope["plan_type"])
-    covered = [n for n in framework.plan_types if n in set(active["plan_type"])]
+    present = set(active["plan_type"].unique())
+    covered = [n for n in framework.plan_types if n in present]
     for name in covered:
         eps = active.loc[active["plan_type"] == name]
         row = _row(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
 import pandas as pd
 
 from visit_audit.audit import run_audit
+from visit_audit.calendar import WorkingCalendar
 from visit_audit.frameworks import load_framework
 
 CASE_DATES = (
@@ -123,3 +125,52 @@ def found(result) -> list[tuple]:
         )
         for r in f.itertuples()
     ]
+
+
+@cache
+def cached_framework(name: str):
+    return load_framework(name)
+
+
+@cache
+def england() -> WorkingCalendar:
+    """One England calendar for a whole test module (building it is the slow part)."""
+    return WorkingCalendar("england")
+
+
+def run_rules(case_rows, visit_rows, *, as_of, framework, **kw):
+    """audit() with the framework and England calendar built once per session."""
+    fw = cached_framework(framework) if isinstance(framework, str) else framework
+    return audit(case_rows, visit_rows, framework=fw, as_of=as_of, calendar=england(), **kw)
+
+
+def iso(ts) -> str | None:
+    return None if pd.isna(ts) else ts.date().isoformat()
+
+
+def chain(result, episode_id="E1") -> list[tuple]:
+    """Every assessed deadline of one episode: (kind, anchor, due, visit, status, days_late)."""
+    d = result.deadlines
+    d = d.loc[d["episode_id"] == episode_id].sort_values(
+        ["due_date", "anchor_date", "kind"], kind="stable"
+    )
+    return [
+        (r.kind, iso(r.anchor_date), iso(r.due_date), iso(r.visit_date), r.status, int(r.days_late))
+        for r in d.itertuples()
+    ]
+
+
+def kid(n: int, plan_type: str, start: str, **kw) -> dict:
+    """Child n with one episode En."""
+    return {
+        "child_id": f"C{n}",
+        "episode_id": f"E{n}",
+        "plan_type": plan_type,
+        "start_date": start,
+        **kw,
+    }
+
+
+def rec(n: int, date: str, **kw) -> dict:
+    """A record of child n."""
+    return {"child_id": f"C{n}", "visit_date": date, **kw}

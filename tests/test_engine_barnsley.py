@@ -5,73 +5,15 @@ Every expected value is worked by hand from the spec in the comment beside it.
 
 from __future__ import annotations
 
-from functools import cache
-
 import pandas as pd
-from frames import audit, found
-
-from visit_audit.calendar import WorkingCalendar
-from visit_audit.frameworks import load_framework
+from frames import audit, chain, found, kid, rec, run_rules
+from frames import iso as _iso
 
 FW = "barnsley"
 
 
-@cache
-def _framework(name: str):
-    return load_framework(name)
-
-
-@cache
-def _calendar(region: str) -> WorkingCalendar:
-    return WorkingCalendar(region)
-
-
 def run(case_rows, visit_rows, *, as_of, framework=FW, **kw):
-    return audit(
-        case_rows,
-        visit_rows,
-        framework=_framework(framework),
-        as_of=as_of,
-        calendar=_calendar("england"),
-        **kw,
-    )
-
-
-def _iso(ts) -> str | None:
-    return None if pd.isna(ts) else ts.date().isoformat()
-
-
-def chain(result, episode_id="E1") -> list[tuple]:
-    """Every assessed deadline of one episode: (kind, anchor, due, visit, status, days_late)."""
-    d = result.deadlines
-    d = d.loc[d["episode_id"] == episode_id].sort_values(
-        ["due_date", "anchor_date", "kind"], kind="stable"
-    )
-    return [
-        (
-            r.kind,
-            _iso(r.anchor_date),
-            _iso(r.due_date),
-            _iso(r.visit_date),
-            r.status,
-            int(r.days_late),
-        )
-        for r in d.itertuples()
-    ]
-
-
-def kid(n: int, plan_type: str, start: str, **kw) -> dict:
-    return {
-        "child_id": f"C{n}",
-        "episode_id": f"E{n}",
-        "plan_type": plan_type,
-        "start_date": start,
-        **kw,
-    }
-
-
-def rec(n: int, date: str, **kw) -> dict:
-    return {"child_id": f"C{n}", "visit_date": date, **kw}
+    return run_rules(case_rows, visit_rows, as_of=as_of, framework=framework, **kw)
 
 
 def quality_rows(result) -> set[tuple]:

@@ -9,69 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from functools import cache
 
-import pandas as pd
-from frames import audit, found
+from frames import audit, chain, england, found, kid, rec, run_rules
+from frames import iso as _iso
 
-from visit_audit.calendar import WorkingCalendar
-from visit_audit.frameworks import load_framework, parse_framework
+from visit_audit.frameworks import parse_framework
 
 MOP = "measures-of-practice"
 
 
-@cache
-def _framework(name: str):
-    return load_framework(name)
-
-
-@cache
-def _calendar(region: str) -> WorkingCalendar:
-    return WorkingCalendar(region)
-
-
 def run(case_rows, visit_rows, *, as_of, framework=MOP, **kw):
-    return audit(
-        case_rows,
-        visit_rows,
-        framework=_framework(framework),
-        as_of=as_of,
-        calendar=_calendar("england"),
-        **kw,
-    )
-
-
-def _iso(ts) -> str | None:
-    return None if pd.isna(ts) else ts.date().isoformat()
-
-
-def chain(result, episode_id="E1") -> list[tuple]:
-    """Every assessed deadline of one episode: (kind, anchor, due, visit, status, days_late)."""
-    d = result.deadlines
-    d = d.loc[d["episode_id"] == episode_id].sort_values(
-        ["due_date", "anchor_date", "kind"], kind="stable"
-    )
-    return [
-        (
-            r.kind,
-            _iso(r.anchor_date),
-            _iso(r.due_date),
-            _iso(r.visit_date),
-            r.status,
-            int(r.days_late),
-        )
-        for r in d.itertuples()
-    ]
-
-
-def kid(n: int, plan_type: str, start: str, **kw) -> dict:
-    return {
-        "child_id": f"C{n}",
-        "episode_id": f"E{n}",
-        "plan_type": plan_type,
-        "start_date": start,
-        **kw,
-    }
+    return run_rules(case_rows, visit_rows, as_of=as_of, framework=framework, **kw)
 
 
 def ep(child: int, episode: int, plan_type: str, start: str, **kw) -> dict:
@@ -82,10 +30,6 @@ def ep(child: int, episode: int, plan_type: str, start: str, **kw) -> dict:
         "start_date": start,
         **kw,
     }
-
-
-def rec(n: int, date: str, **kw) -> dict:
-    return {"child_id": f"C{n}", "visit_date": date, **kw}
 
 
 # --------------------------------------------------------------------------- attribution (§2)
@@ -543,7 +487,7 @@ def test_user_framework_stricter_later_phase_starts_the_day_after_the_boundary()
         [rec(1, "2025-02-05"), rec(2, "2025-01-09")],
         framework=fw,
         as_of="2025-03-10",
-        calendar=_calendar("england"),
+        calendar=england(),
     )
     assert chain(r, "E1") == [
         ("interval", "2025-01-06", "2025-02-17", "2025-02-05", "on_time", 0),

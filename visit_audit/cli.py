@@ -100,6 +100,21 @@ def _date(value: str | None, option: str) -> dt.date | None:
     )
 
 
+def parse_thresholds(value: str) -> tuple[float, float]:
+    """--thresholds GREEN,AMBER: two percentages 0-100 with GREEN >= AMBER."""
+    parts = [p.strip() for p in value.split(",")]
+    try:
+        green, amber = (float(p) for p in parts)
+    except ValueError:
+        green = amber = float("nan")
+    if not (0 <= amber <= green <= 100):  # also false for NaN
+        raise typer.BadParameter(
+            f"'{value}' is not GREEN,AMBER: two percentages from 0 to 100, GREEN at least AMBER",
+            param_hint="--thresholds",
+        )
+    return green, amber
+
+
 def resolve_period(
     as_of: str | None,
     month: str | None,
@@ -167,6 +182,11 @@ def audit(
         FailOn.none, "--fail-on", help="Exit 1 when any overdue / any finding exists."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No terminal summary."),
+    thresholds: str = typer.Option(
+        "95,80",
+        "--thresholds",
+        help="GREEN,AMBER: % on time at or above GREEN is green, at or above AMBER amber, else red.",
+    ),
     columns: Path | None = typer.Option(
         None, "--columns", help="TOML file mapping other headers to fields."
     ),
@@ -183,6 +203,7 @@ def audit(
 ) -> None:
     """Audit every deadline of every child's history and report late, missed and overdue visits."""
     as_of_date, period = resolve_period(as_of, month, date_from, date_to)
+    grades = parse_thresholds(thresholds)
     with _errors(debug):
         from visit_audit.audit import run_audit
         from visit_audit.frameworks import load_framework
@@ -231,14 +252,14 @@ def audit(
                 step("writing the Excel report")
                 from visit_audit.report.excel import write_report
 
-                write_report(result, report)
+                write_report(result, report, thresholds=grades)
             if json_out is not None:
                 step("writing JSON")
                 from visit_audit.report.json import write_json
 
                 write_json(result, json_out)
         if not quiet and json_out != "-":
-            render_summary(result, make_console())
+            render_summary(result, make_console(), thresholds=grades)
             if report is not None:
                 make_console().print(f"Excel report written to {report}")
     statuses = set(result.findings["status"]) if len(result.findings) else set()

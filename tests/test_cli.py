@@ -1,0 +1,507 @@
+"""The command line (contract.md "Command line"): exit codes, periods, outputs, usage errors.
+
+In-process runs use typer's CliRunner at a fixed width with NO_COLOR; a few runs
+go through the real console entry point to check that a usage error is exactly
+one line on stderr.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from visit_audit.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data"
+CASES = SAMPLE / "cases.csv"
+VISITS = SAMPLE / "visits.csv"
+AS_OF = "2026-10-31"
+ENV = {"COLUMNS": "80", "NO_COLOR": "1"}
+
+CASE_HEADER = [
+    "Person ID",
+    "Episode ID",
+    "Plan Type",
+    "Start Date",
+    "End Date",
+    "Social Worker",
+    "Team",
+]
+VISIT_HEADER = ["Person ID", "Date of Visit", "Contact Type", "Child Seen", "Episode ID"]
+
+runner = CliRunner()
+
+
+def run(*args: str | Path):
+    return runner.invoke(app, [str(a) for a in args], env=ENV, catch_exceptions=False)
+
+
+def sample_args(*extra: str | Path) -> list[str | Path]:
+    return ["audit", CASES, VISITS, "--as-of", AS_OF, *extra]
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def sample_copy(tmp_path: Path) -> tuple[Path, Path]:
+    """The sample extracts copied into tmp_path, so outputs land next to them."""
+    return (
+        Path(shutil.copy(CASES, tmp_path / "cases.csv")),
+        Path(shutil.copy(VISITS, tmp_path / "visits.csv")),
+    )
+
+
+@pytest.fixture
+def clean(tmp_path: Path) -> tuple[Path, Path]:
+    """One child in need, visited in time: nothing late, missed or overdue on 31 Oct 2026."""
+    cases = write_csv(
+        tmp_path / "clean_cases.csv",
+        CASE_HEADER,
+        [["C1", "E1", "Child in Need", "01/10/2026", "", "Ann Worker", "Team A"]],
+    )
+    visits = write_csv(
+        tmp_path / "clean_visits.csv",
+        VISIT_HEADER,
+        [
+            ["C1", "01/10/2026", "Home Visit", "Y", "E1"],
+            ["C1", "20/10/2026", "Home Visit", "Y", "E1"],
+        ],
+    )
+    return cases, visits
+
+
+@pytest.fixture(scope="module")
+def sample_json() -> dict:
+    result = run(*sample_args("--json", "-"))
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+# --- exit codes -------------------------------------------------------------------------------
+
+
+def test_normal_run_exits_0_and_prints_summary():
+    result = run(*sample_args())
+    assert result.exit_code == 0, result.output
+    assert "Compliance by plan type" in result.stdout
+    assert "\x1b[" not in result.output
+
+
+def test_sample_data_has_overdue_findings(sample_json):
+    assert any(f["status"] == "overdue" for f in sample_json["findings"])
+
+
+@pytest.mark.parametrize("fail_on, code", [("overdue", 1), ("finding", 1), ("none", 0)])
+def test_fail_on_with_findings(fail_on, code):
+    result = run(*sample_args("--quiet", "--fail-on", fail_on))
+    assert result.exit_code == code, result.output
+
+
+@pytest.mark.parametrize("fail_on", ["overdue", "finding"])
+def test_fail_on_clean_input_exits_0(clean, fail_on):
+    cases, visits = clean
+    result = run("audit", cases, visits, "--as-of", AS_OF, "--fail-on", fail_on)
+    assert result.exit_code == 0, result.output
+
+
+def test_fail_on_default_is_none():
+    assert run(*sample_args("--quiet")).exit_code == 0
+
+
+# --- usage errors and unreadable input: exit 2 -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--framework", "no-such-framework"],
+        ["--month", "2026-13"],
+        ["--month", "October"],
+        ["--month", "2026-09", "--from", "2026-09-01"],
+        ["--from", "2026-09-01"],
+        ["--to", "2026-09-30"],
+        ["--from", "2026-09-30", "--to", "2026-09-01"],
+        ["--as-of", "31/31/2026"],
+        ["--region", "mars"],
+        ["--fail-on", "sometimes"],
+        ["--report", "out.csv"],
+        ["--thresholds", "80,95"],
+        ["--thresholds", "95"],
+        ["--thresholds", "95,80,70"],
+        ["--thresholds", "abc,80"],
+        ["--thresholds", "101,80"],
+        ["--thresholds", "95,-1"],
+        ["--thresholds", "nan,nan"],
+    ],
+    ids=lambda extra: " ".join(extra),
+)
+def test_usage_errors_exit_2(extra, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run(*sample_args(*extra))
+    assert result.exit_code == 2, result.output
+    assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("thresholds", ["95,80", "90,70", "100,0", "50,50", " 90 , 85 "])
+def test_good_thresholds_accepted(thresholds):
+    assert run(*sample_args("--quiet", "--thresholds", thresholds)).exit_code == 0
+
+
+def test_thresholds_reach_the_report(sample_copy):
+    cases, visits = sample_copy
+    report = cases.parent / "r.xlsx"
+    result = run(
+        "audit",
+        cases,
+        visits,
+        "--as-of",
+        AS_OF,
+        "--quiet",
+        "--report",
+        report,
+        "--thresholds",
+        "90,70",
+    )
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(report)
+    about = [str(c.value) for row in wb["About"].iter_rows() for c in row if c.value is not None]
+    assert any("green at or above 90%" in v and "amber at or above 70%" in v for v in about), about
+
+
+def test_missing_file_exits_2(tmp_path):
+    result = run("audit", tmp_path / "nope.csv", VISITS, "--as-of", AS_OF)
+    assert result.exit_code == 2
+    assert "nope.csv" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_month_first_file_exits_2(tmp_path, clean):
+    cases, _ = clean
+    visits = write_csv(
+        tmp_path / "us_visits.csv",
+        VISIT_HEADER,
+        [
+            ["C1", "10/01/2026", "Home Visit", "Y", "E1"],
+            ["C1", "10/13/2026", "Home Visit", "Y", "E1"],
+        ],
+    )
+    result = run("audit", cases, visits, "--as-of", AS_OF)
+    assert result.exit_code == 2, result.output
+    assert "us_visits.csv" in result.output
+    assert "10/13/2026" in result.output
+
+
+def test_report_over_an_input_exits_2(tmp_path, clean):
+    _, visits = clean
+    cases_xlsx = tmp_path / "cases.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(CASE_HEADER)
+    wb.active.append(["C1", "E1", "Child in Need", "01/10/2026", "", "Ann Worker", "Team A"])
+    wb.save(cases_xlsx)
+    assert run("audit", cases_xlsx, visits, "--as-of", AS_OF, "--quiet").exit_code == 0
+    before = cases_xlsx.read_bytes()
+    result = run("audit", cases_xlsx, visits, "--as-of", AS_OF, "--report", cases_xlsx)
+    assert result.exit_code == 2, result.output
+    assert cases_xlsx.read_bytes() == before
+
+
+def test_json_over_an_input_exits_2(sample_copy):
+    cases, visits = sample_copy
+    before = visits.read_bytes()
+    result = run("audit", cases, visits, "--as-of", AS_OF, "--json", visits)
+    assert result.exit_code == 2, result.output
+    assert visits.read_bytes() == before
+
+
+def test_report_not_xlsx_exits_2(sample_copy):
+    cases, visits = sample_copy
+    result = run("audit", cases, visits, "--as-of", AS_OF, "--report", cases.parent / "report.xls")
+    assert result.exit_code == 2
+    assert not (cases.parent / "report.xls").exists()
+
+
+# --- outputs -----------------------------------------------------------------------------------
+
+
+def test_json_to_stdout_is_only_json(sample_json):
+    assert sample_json["as_of"] == AS_OF
+    assert sample_json["period"] is None
+    assert sample_json["framework"] == "measures-of-practice"
+
+
+def test_json_to_stdout_even_with_report_and_fail_on(sample_copy):
+    cases, visits = sample_copy
+    report = cases.parent / "r.xlsx"
+    result = run(
+        "audit",
+        cases,
+        visits,
+        "--as-of",
+        AS_OF,
+        "--json",
+        "-",
+        "--report",
+        report,
+        "--fail-on",
+        "overdue",
+    )
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["findings"]
+    assert report.exists()
+
+
+def test_json_file(sample_copy, sample_json):
+    cases, visits = sample_copy
+    out = cases.parent / "result.json"
+    result = run("audit", cases, visits, "--as-of", AS_OF, "--json", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert json.loads(out.read_text())["findings"] == sample_json["findings"]
+
+
+def test_no_color_means_no_escape_codes(sample_copy):
+    cases, visits = sample_copy
+    result = run(
+        "audit",
+        cases,
+        visits,
+        "--as-of",
+        AS_OF,
+        "--report",
+        cases.parent / "r.xlsx",
+        "--fail-on",
+        "overdue",
+    )
+    assert result.exit_code == 1
+    assert "\x1b[" not in result.output
+    assert "\x1b[" not in (result.stderr or "")
+
+
+def test_quiet_prints_nothing_on_stdout(sample_copy):
+    cases, visits = sample_copy
+    result = run(
+        "audit", cases, visits, "--as-of", AS_OF, "--quiet", "--report", cases.parent / "r.xlsx"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert (cases.parent / "r.xlsx").exists()
+
+
+def test_report_is_private_and_has_the_sheets(sample_copy):
+    cases, visits = sample_copy
+    report = cases.parent / "out" / "report.xlsx"
+    report.parent.mkdir()
+    result = run("audit", cases, visits, "--as-of", AS_OF, "--report", report)
+    assert result.exit_code == 0, result.output
+    assert "report.xlsx" in result.stdout
+    assert os.stat(report).st_mode & 0o777 == 0o600
+    assert [p.name for p in report.parent.iterdir()] == ["report.xlsx"]  # no temporary left over
+    wb = openpyxl.load_workbook(report)
+    assert wb.sheetnames[:7] == [
+        "Summary",
+        "Findings",
+        "Overdue",
+        "Due soon",
+        "Quality",
+        "Rejected rows",
+        "About",
+    ]
+
+
+# --- periods -----------------------------------------------------------------------------------
+
+
+def _end_dates() -> dict[str, dt.date | None]:
+    with CASES.open(encoding="utf-8-sig", newline="") as fh:
+        return {
+            row["Episode ID"]: dt.datetime.strptime(row["End Date"], "%d/%m/%Y").date()
+            if row["End Date"]
+            else None
+            for row in csv.DictReader(fh)
+        }
+
+
+def _settled(finding: dict, end_dates: dict) -> dt.date:
+    """contract.md: the day of the record for late, the end date (or a count's due date) for missed."""
+    if finding["status"] == "late":
+        return dt.date.fromisoformat(finding["visit_date"])
+    if finding["kind"] == "count":
+        return dt.date.fromisoformat(finding["due_date"])
+    return end_dates[finding["episode_id"]]
+
+
+def _check_period(data: dict, lo: dt.date, hi: dt.date) -> None:
+    assert data["as_of"] == hi.isoformat()
+    assert data["period"] == {"from": lo.isoformat(), "to": hi.isoformat()}
+    end_dates = _end_dates()
+    statuses = {f["status"] for f in data["findings"]}
+    assert "overdue" in statuses and statuses & {"late", "missed"}
+    for f in data["findings"]:
+        if f["status"] == "overdue":
+            assert dt.date.fromisoformat(f["due_date"]) < hi, f
+        else:
+            assert lo <= _settled(f, end_dates) <= hi, f
+
+
+def test_month_period(sample_json):
+    result = run("audit", CASES, VISITS, "--month", "2026-09", "--json", "-")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    _check_period(data, dt.date(2026, 9, 1), dt.date(2026, 9, 30))
+    assert len(data["findings"]) < len(sample_json["findings"])
+
+
+def test_from_to_period():
+    result = run(
+        "audit", CASES, VISITS, "--from", "01/08/2026", "--to", "2026-09-15", "--json", "-"
+    )
+    assert result.exit_code == 0, result.output
+    _check_period(json.loads(result.stdout), dt.date(2026, 8, 1), dt.date(2026, 9, 15))
+
+
+def test_month_and_from_to_agree():
+    a = run("audit", CASES, VISITS, "--month", "2026-09", "--json", "-")
+    b = run("audit", CASES, VISITS, "--from", "2026-09-01", "--to", "2026-09-30", "--json", "-")
+    assert json.loads(a.stdout)["findings"] == json.loads(b.stdout)["findings"]
+
+
+# --- formula injection -------------------------------------------------------------------------
+
+
+def test_extract_text_never_becomes_a_formula(tmp_path):
+    worker = '=HYPERLINK("http://evil","x")'
+    team = "+SUM(1,2)"
+    cases = write_csv(
+        tmp_path / "cases.csv",
+        CASE_HEADER,
+        [["C9", "E9", "Child in Need", "01/09/2026", "", worker, team]],
+    )
+    visits = write_csv(tmp_path / "visits.csv", VISIT_HEADER, [])
+    report = tmp_path / "report.xlsx"
+    result = run(
+        "audit", cases, visits, "--as-of", AS_OF, "--report", report, "--json", tmp_path / "r.json"
+    )
+    assert result.exit_code == 0, result.output
+    findings = json.loads((tmp_path / "r.json").read_text())["findings"]
+    assert [(f["status"], f["worker"], f["team"]) for f in findings] == [("overdue", worker, team)]
+
+    wb = openpyxl.load_workbook(report)
+    formulas = [
+        (ws.title, c.coordinate, c.value)
+        for ws in wb
+        for row in ws.iter_rows()
+        for c in row
+        if c.data_type == "f"
+    ]
+    assert formulas == []
+    seen = {}
+    for ws in wb:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value in (worker, team):
+                    assert c.data_type == "s", (ws.title, c.coordinate)
+                    seen.setdefault(c.value, []).append(ws.title)
+    assert "Findings" in seen.get(worker, []) and "Overdue" in seen.get(worker, [])
+    assert "Findings" in seen.get(team, [])
+
+
+# --- explain, frameworks, sample ---------------------------------------------------------------
+
+
+def test_explain_child():
+    result = run("explain", CASES, VISITS, "--child", "0014763", "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    assert "Episode 2000015" in result.stdout
+    assert "Episode 2000022" in result.stdout
+    assert "\x1b[" not in result.output
+
+
+def test_explain_unknown_child_exits_2():
+    result = run("explain", CASES, VISITS, "--child", "NOPE", "--as-of", AS_OF)
+    assert result.exit_code == 2
+    assert "NOPE" in result.output
+
+
+def test_frameworks_lists_both():
+    result = run("frameworks")
+    assert result.exit_code == 0, result.output
+    assert "measures-of-practice" in result.stdout
+    assert "barnsley" in result.stdout
+
+
+def test_frameworks_show():
+    result = run("frameworks", "show", "barnsley")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip()
+
+
+def test_sample_writes_two_files(tmp_path):
+    out = tmp_path / "out"
+    result = run("sample", out, "--children", "5", "--seed", "2")
+    assert result.exit_code == 0, result.output
+    files = sorted(p.name for p in out.iterdir())
+    assert files == ["cases.csv", "visits.csv"]
+    again = run("audit", out / "cases.csv", out / "visits.csv", "--as-of", AS_OF, "--quiet")
+    assert again.exit_code in (0, 1), again.output
+
+
+# --- the real console script -------------------------------------------------------------------
+
+
+def _script(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **ENV}
+    return subprocess.run(
+        [sys.executable, "-m", "visit_audit.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["audit", "a.csv"],
+        ["audit", CASES, VISITS, "--region", "mars"],
+        ["audit", CASES, VISITS, "--thresholds", "80,95"],
+        ["audit", CASES, VISITS, "--month", "2026-09", "--from", "2026-09-01"],
+        ["audit", "missing.csv", VISITS],
+    ],
+    ids=["missing-argument", "bad-region", "bad-thresholds", "month-and-from", "missing-file"],
+)
+def test_console_usage_error_is_one_line(args, tmp_path):
+    proc = _script(*args, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("visit-audit: ")
+    assert "Traceback" not in proc.stderr
+
+
+def test_console_fail_on_overdue_exits_1(tmp_path):
+    proc = _script(
+        "audit", CASES, VISITS, "--as-of", AS_OF, "--quiet", "--fail-on", "overdue", cwd=tmp_path
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout == ""

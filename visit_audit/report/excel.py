@@ -82,43 +82,24 @@ def _cols(*spec: tuple[str, str] | tuple[str, str, str]) -> tuple[Column, ...]:
     return tuple(Column(*s) for s in spec)
 
 
-FINDINGS_COLUMNS = _cols(
-    ("Child ID", "child_id"),
-    ("Episode ID", "episode_id"),
-    ("Plan type", "plan_type"),
+_WHO = (("Child ID", "child_id"), ("Episode ID", "episode_id"), ("Plan type", "plan_type"))
+_DEADLINE = (
     ("Kind", "kind"),
     ("Requirement", "requirement"),
     ("Anchor date", "anchor_date", "date"),
     ("Due date", "due_date", "date"),
+)
+_STAFF = (("Worker", "worker"), ("Team", "team"))
+FINDINGS_COLUMNS = _cols(
+    *_WHO,
+    *_DEADLINE,
     ("Visit date", "visit_date", "date"),
     ("Status", "status", "status"),
     ("Days late", "days_late", "int"),
-    ("Worker", "worker"),
-    ("Team", "team"),
+    *_STAFF,
 )
-OVERDUE_COLUMNS = _cols(
-    ("Child ID", "child_id"),
-    ("Episode ID", "episode_id"),
-    ("Plan type", "plan_type"),
-    ("Kind", "kind"),
-    ("Requirement", "requirement"),
-    ("Anchor date", "anchor_date", "date"),
-    ("Due date", "due_date", "date"),
-    ("Days overdue", "days_late", "int"),
-    ("Worker", "worker"),
-    ("Team", "team"),
-)
-DUE_SOON_COLUMNS = _cols(
-    ("Child ID", "child_id"),
-    ("Episode ID", "episode_id"),
-    ("Plan type", "plan_type"),
-    ("Kind", "kind"),
-    ("Requirement", "requirement"),
-    ("Anchor date", "anchor_date", "date"),
-    ("Due date", "due_date", "date"),
-    ("Worker", "worker"),
-    ("Team", "team"),
-)
+OVERDUE_COLUMNS = _cols(*_WHO, *_DEADLINE, ("Days overdue", "days_late", "int"), *_STAFF)
+DUE_SOON_COLUMNS = _cols(*_WHO, *_DEADLINE, *_STAFF)
 QUALITY_SHEET_COLUMNS = _cols(
     ("Child ID", "child_id"),
     ("Episode ID", "episode_id"),

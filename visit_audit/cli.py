@@ -199,6 +199,14 @@ def audit(
     date_format: str | None = typer.Option(
         None, "--date-format", help="Force one date format, e.g. %d/%m/%Y."
     ),
+    pseudonymise: bool = typer.Option(
+        False,
+        "--pseudonymise",
+        help="Replace child, worker and episode ids by keyed hashes (key: $VISIT_AUDIT_KEY).",
+    ),
+    key_file: Path | None = typer.Option(
+        None, "--key-file", help="Read the --pseudonymise key from FILE (implies --pseudonymise)."
+    ),
     debug: bool = typer.Option(False, "--debug", help="Show the traceback of an error."),
 ) -> None:
     """Audit every deadline of every child's history and report late, missed and overdue visits."""
@@ -218,6 +226,9 @@ def audit(
 
             for target in targets:
                 refuse_overwrite_inputs(target, [cases, visits] + ([columns] if columns else []))
+        from visit_audit.privacy import load_key, pseudonymise_result
+
+        key = load_key(key_file=key_file) if pseudonymise or key_file else None
         fw = load_framework(framework)
         mapping = load_column_map(columns) if columns else {}
         err_console = make_console(stderr=True)
@@ -248,6 +259,8 @@ def audit(
                 rejected=pd.concat([case_x.rejected, visit_x.rejected], ignore_index=True),
                 warnings=case_x.warnings + visit_x.warnings,
             )
+            if key is not None:
+                result = pseudonymise_result(result, key)
             if report is not None:
                 step("writing the Excel report")
                 from visit_audit.report.excel import write_report

@@ -1,0 +1,120 @@
+"""Pseudonymised outputs: children, workers and episodes replaced by keyed hashes.
+
+``--pseudonymise`` lets a report leave the building (to a board, an inspector,
+a data team) without naming a child or a worker. Each identifier becomes a
+prefix plus the first 16 hex digits of HMAC-SHA-256(key, value): the same key
+gives the same pseudonym on every run (so month-on-month reports still line
+up), a different key gives unrelated ones, and without the key the mapping
+cannot be rebuilt by hashing a list of likely ids. Teams are not personal and
+are kept. Rejected-row reasons quote the offending cell; the quoted part is
+replaced by ``'…'``.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from visit_audit.engine.summary import sort_findings
+from visit_audit.errors import InputError
+from visit_audit.result import AuditResult
+
+ENV_VAR = "VISIT_AUDIT_KEY"
+MIN_KEY_BYTES = 16
+HEX_DIGITS = 16
+REDACTED = "'…'"
+
+# Which columns are pseudonymised, and with which prefix.
+PREFIXES: dict[str, str] = {"child_id": "C-", "worker": "W-", "episode_id": "E-"}
+_FRAMES = ("deadlines", "findings", "upcoming", "quality")
+
+# A quoted cell in a rejection reason: ``label 'value'[ tail]`` parts joined by "; ".
+_TAILS = (
+    r" is not a date| is not Y/N| is before 1900| is after 2100| is before start_date"
+    r"| does not match --date-format [^;]*| \(first on row \d+\)"
+)
+_QUOTED = re.compile(rf"'.*?'(?=(?:{_TAILS})?(?:; |$))")
+_EXAMPLE = re.compile(r"\(e\.g\. '.*'\)")
+
+
+def load_key(env: Mapping[str, str] = os.environ, key_file: Path | None = None) -> bytes:
+    """The pseudonymisation key: the contents of ``key_file`` if given, else $VISIT_AUDIT_KEY.
+
+    Surrounding white space (a trailing newline) is not part of the key. The
+    key itself never appears in a message.
+    """
+    if key_file is not None:
+        try:
+            key = Path(key_file).read_bytes().strip()
+        except OSError as e:
+            reason = e.strerror or type(e).__name__
+            raise InputError(f"cannot read the key file {key_file}: {reason}") from None
+        source = f"the key file {key_file}"
+    else:
+        key = env.get(ENV_VAR, "").strip().encode("utf-8")
+        source = f"${ENV_VAR}"
+        if not key:
+            raise InputError(
+                f"--pseudonymise needs a key: set ${ENV_VAR} or give --key-file FILE "
+                f"(at least {MIN_KEY_BYTES} bytes)"
+            )
+    if len(key) < MIN_KEY_BYTES:
+        what = "is empty" if not key else f"is shorter than {MIN_KEY_BYTES} bytes"
+        raise InputError(f"the pseudonymisation key in {source} {what}; use a longer random key")
+    return key
+
+
+def pseudonym(values: pd.Series, key: bytes, prefix: str) -> pd.Series:
+    """``prefix`` + 16 hex digits of HMAC-SHA-256(key, value); missing stays missing.
+
+    Each distinct value is hashed once.
+    """
+    codes, uniques = pd.factorize(values)
+    hashed = [
+        prefix + hmac.new(key, str(u).encode("utf-8"), hashlib.sha256).hexdigest()[:HEX_DIGITS]
+        for u in np.asarray(uniques, dtype=object).tolist()
+    ]
+    out = np.array([*hashed, None], dtype=object)[codes]
+    return pd.Series(out, index=values.index, dtype="str", name=values.name)
+
+
+def redact_reason(reason: str) -> str:
+    """A rejection reason with every quoted cell value replaced by ``'…'``."""
+    out = _QUOTED.sub(REDACTED, reason)
+    if "'" in out.replace(REDACTED, ""):  # a value holding quotes fooled the pattern
+        out = re.sub(r"'.*'", REDACTED, reason)
+    return out
+
+
+def pseudonymise_result(result: AuditResult, key: bytes) -> AuditResult:
+    """A copy of ``result`` with children, workers and episodes pseudonymised (see module doc)."""
+    changes: dict[str, object] = {}
+    for name in _FRAMES:
+        frame = getattr(result, name).copy()
+        for column, prefix in PREFIXES.items():
+            if column in frame.columns:
+                frame[column] = pseudonym(frame[column], key, prefix)
+        changes[name] = frame
+    if len(changes["findings"]):  # the contract's order holds for the new ids too
+        changes["findings"] = sort_findings(changes["findings"])
+    rejected = result.rejected.copy()
+    if len(rejected):
+        codes, uniques = pd.factorize(rejected["reason"])
+        redacted = [redact_reason(str(u)) for u in np.asarray(uniques, dtype=object).tolist()]
+        rejected["reason"] = pd.Series(
+            np.array([*redacted, None], dtype=object)[codes], index=rejected.index, dtype="str"
+        )
+    changes["rejected"] = rejected
+    changes["summary"] = copy.deepcopy(result.summary)
+    changes["warnings"] = [_EXAMPLE.sub(f"(e.g. {REDACTED})", str(w)) for w in result.warnings]
+    changes["inputs"] = list(result.inputs)
+    return dataclasses.replace(result, **changes)

@@ -69,9 +69,12 @@ def _flag_bits(visits: pd.DataFrame) -> np.ndarray:
     def no(col: str) -> np.ndarray:
         return (visits[col] == False).fillna(False).to_numpy(dtype=bool) & seen  # noqa: E712
 
-    location = visits["location"].fillna("").astype(str).str.strip().str.casefold()
-    home = (location == "home").to_numpy(bool)
-    away = (location != "").to_numpy(bool) & ~home
+    # A handful of distinct locations: classify those, not every row.
+    codes, uniques = pd.factorize(visits["location"])
+    words = pd.Series(uniques, dtype=object).astype(str).str.strip().str.casefold()
+    home_u = np.append((words == "home").to_numpy(bool), False)
+    away_u = np.append((words != "").to_numpy(bool), False) & ~home_u
+    home, away = home_u[codes], away_u[codes]  # code -1 (missing) takes the appended False
     for mask, bit in (
         (yes("unannounced"), UNANNOUNCED),
         (yes("bedroom_seen"), BEDROOM_Y),
@@ -107,7 +110,11 @@ def attribute(
     day = to_days(visits["visit_date"])
     keep = day <= as_of
     bits = _flag_bits(visits)
-    tied = (visits["episode_id"].fillna("").astype(str) != "").to_numpy(bool)
+    # Episode ids repeat across records: look each distinct one up once.
+    tie_codes, tie_ids = pd.factorize(visits["episode_id"])
+    blank = pd.Series(tie_ids, dtype=object).astype(str).str.strip().eq("").to_numpy(bool)
+    tie_codes = np.where(np.append(blank, True)[tie_codes], -1, tie_codes)
+    tied = tie_codes >= 0
 
     # Untied records: every episode of the same child open on the day.
     untied = keep & ~tied
@@ -130,8 +137,8 @@ def attribute(
 
     # Tied records: that episode only, and only when dated within it.
     t_idx = np.flatnonzero(keep & tied)
-    ep_lookup = pd.Index(ep_ids)
-    t_ep = ep_lookup.get_indexer(visits["episode_id"].iloc[t_idx])
+    ep_lookup = pd.Index(ep_ids, dtype=object)
+    t_ep = ep_lookup.get_indexer(pd.Index(tie_ids, dtype=object))[tie_codes[t_idx]]
     ok = t_ep >= 0
     ok[ok] = (
         (ep_child[t_ep[ok]] == visit_child[t_idx[ok]])

@@ -10,15 +10,9 @@ import pandas as pd
 from visit_audit.audit import run_audit
 from visit_audit.calendar import WorkingCalendar
 from visit_audit.frameworks import load_framework
+from visit_audit.result import CASE_DATE_COLUMNS
 
-CASE_DATES = (
-    "start_date",
-    "end_date",
-    "date_of_birth",
-    "first_review_date",
-    "reduced_frequency_date",
-    "decision_date",
-)
+CASE_DATES = CASE_DATE_COLUMNS
 
 
 def cases(*rows: dict) -> pd.DataFrame:

@@ -50,6 +50,15 @@ QUALITY_COLUMNS: tuple[str, ...] = (
     "worker",
     "team",
 )
+# Date columns of the canonical cases frame (contract.md, cases extract).
+CASE_DATE_COLUMNS: tuple[str, ...] = (
+    "start_date",
+    "end_date",
+    "date_of_birth",
+    "first_review_date",
+    "reduced_frequency_date",
+    "decision_date",
+)
 REJECTED_COLUMNS: tuple[str, ...] = ("file", "row", "reason")
 SUMMARY_FIELDS: tuple[str, ...] = (
     "episodes",

@@ -9,17 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from visit_audit.calendar import Duration
+from visit_audit.result import CASE_DATE_COLUMNS
 
 FILTERS = ("seen", "any")
 # Case columns that may anchor an until date or a milestone.
-DATE_COLUMNS = (
-    "start_date",
-    "end_date",
-    "date_of_birth",
-    "first_review_date",
-    "reduced_frequency_date",
-    "decision_date",
-)
+DATE_COLUMNS = CASE_DATE_COLUMNS
 COUNT_CONDITIONS = ("unannounced", "bedroom_seen", "seen_alone", "at_home")
 QUALITY_CHECKS = ("seen_alone", "at_home", "bedroom_seen")
 

@@ -33,16 +33,8 @@ from visit_audit.io.values import (
     trim,
 )
 from visit_audit.plan_types import alias_table
+from visit_audit.result import CASE_DATE_COLUMNS as CASE_DATES
 from visit_audit.result import REJECTED_COLUMNS, InputSummary
-
-CASE_DATES = (
-    "start_date",
-    "end_date",
-    "date_of_birth",
-    "first_review_date",
-    "reduced_frequency_date",
-    "decision_date",
-)
 
 
 @dataclass

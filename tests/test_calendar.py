@@ -205,6 +205,27 @@ def test_working_days_match_counting_day_by_day(anchor, n, region):
     assert plus(anchor.isoformat(), f"{n} working days", region) == day.isoformat()
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    offsets=st.lists(st.integers(0, 73_000), min_size=1, max_size=200),
+    n=st.integers(0, 400),
+    region=st.sampled_from(REGION_NAMES),
+)
+def test_working_day_table_agrees_with_numpy_busday_offset(offsets, n, region):
+    """The lookup table behind add_working_days gives what np.busday_offset(roll="backward")
+    gives, for any day from 1900 to 2099 (weekends and bank holidays included)."""
+    dates = np.datetime64("1900-01-01", "D") + np.array(offsets, dtype="timedelta64[D]")
+    cal = WorkingCalendar(region)
+    got = cal.add_working_days(dates, n)
+    want = np.busday_offset(dates, n, roll="backward", busdaycal=cal.busdaycal)
+    assert (got == want).all()
+
+
+def test_negative_working_days_are_refused():
+    with pytest.raises(ValueError, match="not negative"):
+        WorkingCalendar("england").add_working_days(np.array(["2025-01-06"], "datetime64[D]"), -1)
+
+
 # --- NaT, NEVER and whole arrays -------------------------------------------------------
 
 UNITS_TEXT = [

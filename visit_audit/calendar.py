@@ -127,16 +127,17 @@ class WorkingCalendar:
     def busdaycal(self) -> np.busdaycalendar:
         return np.busdaycalendar(weekmask="1111100", holidays=self.holidays)
 
-    def _covers(self, dates: np.ndarray) -> None:
+    def _covers(self, dates: np.ndarray, beyond: int = 0) -> None:
+        """Widen the covered years to the dates (and ``beyond`` working days after them)."""
         valid = dates[~np.isnat(dates) & (dates < NEVER)]
         if valid.size == 0:
             return
         lo = int(str(valid.min())[:4])
-        hi = int(str(valid.max())[:4])
+        hi = int(str(valid.max())[:4]) + beyond // 250
         if lo < self.years.start or hi + 1 >= self.years.stop:
             self.years = range(min(lo - 1, self.years.start), max(hi + 2, self.years.stop))
-            self.__dict__.pop("holidays", None)
-            self.__dict__.pop("busdaycal", None)
+            for derived in ("holidays", "busdaycal", "_table"):
+                self.__dict__.pop(derived, None)
 
     def is_working_day(self, dates: np.ndarray) -> np.ndarray:
         dates = np.asarray(dates, dtype="datetime64[D]")
@@ -153,12 +154,26 @@ class WorkingCalendar:
         the first working day after it is Monday (timescales.md §1).
         """
         dates = np.asarray(dates, dtype="datetime64[D]")
-        self._covers(dates)
+        self._covers(dates, beyond=n)
         out = np.full(dates.shape, NAT)
         ok = ~np.isnat(dates) & (dates < NEVER)
-        out[ok] = np.busday_offset(dates[ok], n, roll="backward", busdaycal=self.busdaycal)
+        if n < 0:
+            raise ValueError(f"cannot add {n} working days: durations are not negative")
+        # Working days up to and including each day (a day off counts as the working
+        # day before it, as rolling backward does), then the n-th after that one.
+        first, done, working = self._table
+        out[ok] = working[done[(dates[ok] - first).astype(np.int64)] + n - 1]
         out[dates == NEVER] = NEVER
         return out
+
+    @cached_property
+    def _table(self) -> tuple[np.datetime64, np.ndarray, np.ndarray]:
+        """(first day of the covered years, working days done by each day since, the working days)."""
+        first = np.datetime64(f"{self.years.start}-01-01", "D")
+        last = np.datetime64(f"{self.years.stop}-01-01", "D")
+        days = np.arange(first, last, dtype="datetime64[D]")
+        is_working = np.is_busday(days, busdaycal=self.busdaycal)
+        return first, np.cumsum(is_working), days[is_working]
 
     def add(self, dates: np.ndarray, duration: Duration) -> np.ndarray:
         """``dates + duration`` per timescales.md §1, element-wise; NaT stays NaT, NEVER stays NEVER."""

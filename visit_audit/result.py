@@ -1,7 +1,10 @@
 """The audit result: one object every renderer (terminal, Excel, JSON) takes.
 
 Frames hold dates as ``datetime64`` columns (NaT = absent). Renderers are
-views of these frames, never recomputations.
+views of these frames, never recomputations. The deadlines frame (millions of
+rows) holds its text as categoricals whose categories are sorted, so sorting
+and grouping it work on small integer codes and still give text order; the
+smaller frames (findings, upcoming, quality) hold plain text.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 # Columns of the findings frame, in JSON order (contract.md "JSON result").
@@ -70,6 +74,28 @@ SUMMARY_FIELDS: tuple[str, ...] = (
     "overdue",
     "percent_on_time",
 )
+
+
+def sorted_categorical(codes: np.ndarray, names: np.ndarray | list) -> pd.Categorical:
+    """Text per row given as ``names[codes]`` (code -1 = missing), as a categorical
+    whose categories are the used names, sorted, so that code order is text order.
+
+    ``names`` may repeat a name or hold missing values; only the few distinct
+    names are hashed and sorted, never the rows.
+    """
+    names = np.asarray(names, dtype=object)
+    used = np.bincount(codes[codes >= 0], minlength=len(names)) > 0
+    to_cat, categories = pd.factorize(np.where(used, names, None), sort=True)
+    remap = np.append(to_cat, -1).astype(np.int32)  # a missing name, and code -1, stay missing
+    return pd.Categorical.from_codes(remap[codes], categories=categories, validate=False)
+
+
+def plain_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its categorical columns as plain text (object, missing = NaN)."""
+    cat = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    if not cat:
+        return frame
+    return frame.assign(**{c: frame[c].astype(object) for c in cat})
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from visit_audit.engine.days import (
     SEEN,
     DayTable,
     attribute,
+    lookup,
     to_days,
 )
 from visit_audit.engine.rules import (
@@ -37,7 +38,7 @@ from visit_audit.engine.rules import (
     recurring_deadlines,
 )
 from visit_audit.frameworks.model import DATE_COLUMNS, Framework
-from visit_audit.result import DEADLINE_COLUMNS, QUALITY_COLUMNS
+from visit_audit.result import DEADLINE_COLUMNS, QUALITY_COLUMNS, sorted_categorical
 
 
 @dataclass
@@ -87,11 +88,10 @@ def run_engine(
             f"{_verb(future_visits, 'was', 'were')} ignored"
         )
 
-    codes, _ = pd.factorize(
-        pd.concat([episodes["child_id"], visits["child_id"]], ignore_index=True).astype(str)
-    )
-    ep_child = codes[: len(episodes)].astype(np.int64)
-    visit_child = codes[len(episodes) :].astype(np.int64)
+    # Children as integer codes: the episodes' few distinct ids, each record's looked up.
+    codes, child_ids = pd.factorize(episodes["child_id"].astype(str))
+    ep_child = codes.astype(np.int64)
+    visit_child = lookup(visits["child_id"], pd.Series(child_ids, dtype="str"))
     start = to_days(episodes["start_date"])
     end = to_days(episodes["end_date"])
     last = np.where(np.isnat(end), NEVER, end)
@@ -135,16 +135,27 @@ def run_engine(
             f"{_plural(int(n), 'episode')} of plan type {name}: no rule in framework {framework.name}"
         )
 
-    for name, rules in framework.plan_types.items():
-        if rules.no_rule:
-            continue
+    # The episode-days grouped by plan type (one stable radix sort of a small code),
+    # each group still sorted by episode and day.
+    plan_names = list(framework.plan_types)
+    plan_code = np.full(len(episodes), len(plan_names), dtype=np.int16)
+    local = np.zeros(len(episodes), dtype=np.int64)  # position among its plan's episodes
+    members = []
+    for p, name in enumerate(plan_names):
         idx = np.flatnonzero(plan == name)
-        if len(idx) == 0:
-            continue
-        local = np.full(len(episodes), -1, dtype=np.int64)
+        plan_code[idx] = p
         local[idx] = np.arange(len(idx))
-        in_plan = local[att.days.ep] >= 0
-        days = DayTable(local[att.days.ep[in_plan]], att.days.day[in_plan], att.days.bits[in_plan])
+        members.append(idx)
+    day_plan = plan_code[att.days.ep]
+    by_plan = np.argsort(day_plan, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(day_plan, minlength=len(plan_names)))])
+
+    for p, (name, rules) in enumerate(framework.plan_types.items()):
+        idx = members[p]
+        if rules.no_rule or len(idx) == 0:
+            continue
+        rows = by_plan[bounds[p] : bounds[p + 1]]
+        days = DayTable(local[att.days.ep[rows]], att.days.day[rows], att.days.bits[rows])
         eps = Episodes(
             idx=idx,
             start=start[idx],
@@ -189,35 +200,54 @@ def _text(values: np.ndarray) -> pd.Series:
     return pd.Series(values, dtype=object, copy=False)
 
 
+KINDS = ("initial", "interval", "count", "milestone")
+
+
 def _deadline_frame(episodes: pd.DataFrame, blocks: list[tuple[np.ndarray, Block]]) -> pd.DataFrame:
+    """One frame of every block's deadlines; text as sorted categoricals (see visit_audit.result).
+
+    Only integer codes are gathered per deadline: the text of an episode
+    (child, episode, worker, team, plan type) is looked up once per episode.
+    """
     if not blocks:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in DEADLINE_COLUMNS})
-    ep = np.concatenate([idx[b.ep] for idx, b in blocks])
-
-    def cat(attr: str) -> np.ndarray:
-        return np.concatenate([getattr(b, attr) for _, b in blocks])
-
-    kind = np.concatenate([np.full(len(b.ep), b.kind, dtype=object) for _, b in blocks])
-    cols = _episode_columns(episodes, ep)
-    frame = pd.DataFrame(
-        {
-            "child_id": cols["child_id"],
-            "episode_id": cols["episode_id"],
-            "plan_type": cols["plan_type"],
-            "kind": _text(kind),
-            "requirement": _text(cat("requirement")),
-            "anchor_date": _ts(cat("anchor")),
-            "due_date": _ts(cat("due")),
-            "visit_date": _ts(cat("visit")),
-            "status": _text(STATUS_NAMES[cat("status")]),
-            "days_late": cat("days_late"),
-            "worker": cols["worker"],
-            "team": cols["team"],
-            "settled_date": _ts(cat("settled")),
-        }
-    )
+    due = np.concatenate([b.due for _, b in blocks])
     # NEVER marks a deadline that never arrives: it is not a deadline at all.
-    return frame.loc[frame["due_date"] < pd.Timestamp(NEVER)].reset_index(drop=True)
+    real = due < NEVER
+
+    def cat(values: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(values)[real]
+
+    ep = cat([idx[b.ep] for idx, b in blocks])
+    kind = cat([np.full(len(b.ep), KINDS.index(b.kind), dtype=np.int8) for _, b in blocks])
+    # Requirement codes: each block's own list, offset into one list of names.
+    names: list[str] = []
+    codes = []
+    for _, b in blocks:
+        codes.append(b.requirement.astype(np.int32) + len(names))
+        names += b.requirements
+    # Each text column of the episodes as codes for the episodes with deadlines,
+    # then one gather of those codes per deadline.
+    with_deadlines = np.flatnonzero(np.bincount(ep, minlength=len(episodes)))
+    frame = {}
+    for c in ("child_id", "episode_id", "plan_type", "worker", "team"):
+        per_ep = sorted_categorical(with_deadlines, episodes[c].to_numpy(dtype=object))
+        codes_of_ep = np.full(len(episodes), -1, dtype=np.int32)
+        codes_of_ep[with_deadlines] = per_ep.codes
+        frame[c] = pd.Categorical.from_codes(
+            codes_of_ep[ep], categories=per_ep.categories, validate=False
+        )
+    frame.update(
+        kind=sorted_categorical(kind, KINDS),
+        requirement=sorted_categorical(cat(codes), names),
+        anchor_date=_ts(cat([b.anchor for _, b in blocks])),
+        due_date=_ts(due[real]),
+        visit_date=_ts(cat([b.visit for _, b in blocks])),
+        status=sorted_categorical(cat([b.status for _, b in blocks]), STATUS_NAMES),
+        days_late=cat([b.days_late for _, b in blocks]),
+        settled_date=_ts(cat([b.settled for _, b in blocks])),
+    )
+    return pd.DataFrame(frame, columns=list(DEADLINE_COLUMNS), copy=False)
 
 
 def _ts(days: np.ndarray) -> np.ndarray:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # Flag bits of one episode-day (OR of the day's records).
 SEEN = 1 << 0  # face-to-face (visit or RHI) with the child seen: filter "seen"
@@ -34,6 +36,8 @@ CONDITION_BITS = {
 }
 
 _DAY_BITS = 17  # days since 1900-01-01 fit in 17 bits until the year 2258
+_FLAG_BITS = 9  # SEEN … AWAY
+assert AWAY < 1 << _FLAG_BITS
 _EPOCH = np.datetime64("1900-01-01", "D")
 
 
@@ -58,7 +62,10 @@ class Attribution:
 
 
 def _flag_bits(visits: pd.DataFrame) -> np.ndarray:
-    face_to_face = visits["visit_type"].isin(["visit", "return_home_interview"]).to_numpy(bool)
+    """The flag bits of each record (before any filter)."""
+    face_to_face = _classes(
+        visits["visit_type"], lambda w: w.isin(["visit", "return_home_interview"]).to_numpy(bool)
+    )
     seen = face_to_face & visits["seen"].to_numpy(dtype=bool)
     bits = np.full(len(visits), ANY, dtype=np.uint16)
     bits |= np.where(seen, SEEN, 0).astype(np.uint16)
@@ -69,28 +76,51 @@ def _flag_bits(visits: pd.DataFrame) -> np.ndarray:
     def no(col: str) -> np.ndarray:
         return (visits[col] == False).fillna(False).to_numpy(dtype=bool) & seen  # noqa: E712
 
-    # A handful of distinct locations: classify those, not every row.
-    codes, uniques = pd.factorize(visits["location"])
-    words = pd.Series(uniques, dtype=object).astype(str).str.strip().str.casefold()
-    home_u = np.append((words == "home").to_numpy(bool), False)
-    away_u = np.append((words != "").to_numpy(bool), False) & ~home_u
-    home, away = home_u[codes], away_u[codes]  # code -1 (missing) takes the appended False
+    location = _classes(
+        visits["location"],
+        lambda w: np.where(w.eq("home"), HOME, np.where(w.ne(""), AWAY, 0)),
+        missing=0,
+    )
     for mask, bit in (
         (yes("unannounced"), UNANNOUNCED),
         (yes("bedroom_seen"), BEDROOM_Y),
         (no("bedroom_seen"), BEDROOM_N),
         (yes("seen_alone"), ALONE_Y),
         (no("seen_alone"), ALONE_N),
-        (home & seen, HOME),
-        (away & seen, AWAY),
     ):
         bits |= np.where(mask, bit, 0).astype(np.uint16)
+    bits |= np.where(seen, location, 0).astype(np.uint16)
     return bits
+
+
+def _classes(values: pd.Series, classify, missing=False) -> np.ndarray:
+    """``classify`` applied to the few distinct words of a text column (trimmed,
+    case-folded), spread back over its rows; ``missing`` for a missing value."""
+    codes, uniques = pd.factorize(values)
+    words = pd.Series(uniques, dtype=object).astype(str).str.strip().str.casefold()
+    per_word = np.append(np.asarray(classify(words)), missing)
+    return per_word[codes]  # code -1 (missing) takes the appended value
 
 
 def to_days(values: pd.Series) -> np.ndarray:
     """A datetime column as ``datetime64[D]`` (NaT kept)."""
     return values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+
+
+def lookup(values: pd.Series, among: pd.Series) -> np.ndarray:
+    """Position in ``among`` (distinct values) of each of ``values`` as text; -1 when absent.
+
+    One hash pass over the rows (Arrow's ``index_in``), no Python strings made.
+    """
+    found = pc.index_in(_arrow_text(values), value_set=_arrow_text(among))
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _arrow_text(values: pd.Series) -> pa.Array:
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return pa.array(values.array)
+    text = values.astype(object).where(values.notna(), None)
+    return pa.array([None if v is None else str(v) for v in text], type=pa.large_string())
 
 
 def attribute(
@@ -99,31 +129,38 @@ def attribute(
     ep_child: np.ndarray,
     ep_start: np.ndarray,
     ep_last: np.ndarray,
-    ep_ids: np.ndarray,
+    ep_ids: pd.Series,
     as_of: np.datetime64,
 ) -> Attribution:
     """Attribute records to episodes and collapse them to episode-days.
 
-    ``visit_child``/``ep_child`` are integer child codes from one factorisation;
-    ``ep_last`` is the episode's last day (end_date, or NEVER when open).
+    ``visit_child``/``ep_child`` are integer child codes from one factorisation
+    (-1: a child with no episode); ``ep_last`` is the episode's last day
+    (end_date, or NEVER when open); ``ep_ids`` the episodes' (distinct) ids.
     """
     day = to_days(visits["visit_date"])
     keep = day <= as_of
     bits = _flag_bits(visits)
-    # Episode ids repeat across records: look each distinct one up once.
-    tie_codes, tie_ids = pd.factorize(visits["episode_id"])
-    blank = pd.Series(tie_ids, dtype=object).astype(str).str.strip().eq("").to_numpy(bool)
-    tie_codes = np.where(np.append(blank, True)[tie_codes], -1, tie_codes)
-    tied = tie_codes >= 0
+    # Tied records: the episode they name, looked up in one hash pass.
+    tie = visits["episode_id"]
+    t_all = lookup(tie, ep_ids)
+    unknown = np.flatnonzero((t_all < 0) & tie.notna().to_numpy(bool))
+    # An id naming no episode still ties the record (which then counts for nothing),
+    # unless it is blank.
+    named = tie.iloc[unknown].astype(str).str.strip().ne("").to_numpy(bool)
+    tied = t_all >= 0
+    tied[unknown[named]] = True
 
     # Untied records: every episode of the same child open on the day.
     untied = keep & ~tied
     v_idx = np.flatnonzero(untied)
+    # Child codes are dense: the episodes of child c are order[first[c] : first[c] + n[c]].
     order = np.argsort(ep_child, kind="stable")
-    sorted_child = ep_child[order]
-    lo = np.searchsorted(sorted_child, visit_child[v_idx], side="left")
-    hi = np.searchsorted(sorted_child, visit_child[v_idx], side="right")
-    counts = hi - lo
+    # A last entry of 0 episodes for code -1 (a child with no episode).
+    n_of_child = np.append(np.bincount(ep_child), 0)
+    first_of_child = np.cumsum(n_of_child) - n_of_child
+    lo = first_of_child[visit_child[v_idx]]
+    counts = n_of_child[visit_child[v_idx]]
     rec = np.repeat(v_idx, counts)
     # positions lo..hi-1 for each record, flattened
     offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
@@ -137,8 +174,7 @@ def attribute(
 
     # Tied records: that episode only, and only when dated within it.
     t_idx = np.flatnonzero(keep & tied)
-    ep_lookup = pd.Index(ep_ids, dtype=object)
-    t_ep = ep_lookup.get_indexer(pd.Index(tie_ids, dtype=object))[tie_codes[t_idx]]
+    t_ep = t_all[t_idx]
     ok = t_ep >= 0
     ok[ok] = (
         (ep_child[t_ep[ok]] == visit_child[t_idx[ok]])
@@ -153,14 +189,20 @@ def attribute(
     unattributed = int((untied & ~hit).sum())
     no_case = int(no_case_mask.sum())
 
-    # One row per episode-day, OR of flags: one sort of one int64 key.
-    key = (eps << _DAY_BITS) | (day[rec] - _EPOCH).astype(np.int64)
-    sort = np.argsort(key, kind="stable")
-    key, rbits = key[sort], bits[rec][sort]
+    # One row per episode-day, OR of flags: sort one int64 holding episode, day
+    # and flags (no index sort, no gather), then OR the flags of equal days.
+    packed = (
+        (eps << (_DAY_BITS + _FLAG_BITS))
+        | ((day[rec] - _EPOCH).astype(np.int64) << _FLAG_BITS)
+        | bits[rec].astype(np.int64)
+    )
+    packed.sort()
+    key = packed >> _FLAG_BITS
     first = np.ones(len(key), dtype=bool)
     first[1:] = key[1:] != key[:-1]
     starts = np.flatnonzero(first)
-    merged = np.bitwise_or.reduceat(rbits, starts) if len(starts) else rbits[:0]
+    flags = (packed & ((1 << _FLAG_BITS) - 1)).astype(np.uint16)
+    merged = np.bitwise_or.reduceat(flags, starts) if len(starts) else flags[:0]
     ukey = key[starts]
     table = DayTable(
         ep=ukey >> _DAY_BITS,

@@ -44,7 +44,8 @@ class Block:
 
     ep: np.ndarray
     kind: str
-    requirement: np.ndarray  # object
+    requirement: np.ndarray  # int codes into ``requirements``
+    requirements: list[str]
     anchor: np.ndarray
     due: np.ndarray
     visit: np.ndarray
@@ -119,7 +120,8 @@ def initial_deadlines(
             Block(
                 ep=ep,
                 kind="initial",
-                requirement=np.full(len(ep), deadline.requirement, dtype=object),
+                requirement=np.zeros(len(ep), dtype=np.int16),
+                requirements=[deadline.requirement],
                 anchor=eps.start[ep],
                 due=due,
                 visit=visit[ep],
@@ -168,11 +170,18 @@ def recurring_deadlines(
     counting &= alive[days.ep] & (days.day > np.where(alive, chain_start, NEVER)[days.ep])
 
     # Anchors: the chain start of each live episode, then each counting day after it.
+    # Both lists are sorted by episode (then day) and a chain start comes before
+    # the counting days of its episode: merge them by position, without a sort.
     start_ep = np.flatnonzero(alive)
-    a_ep = np.concatenate([start_ep, days.ep[counting]])
-    a_day = np.concatenate([chain_start[start_ep], days.day[counting]])
-    order = np.lexsort((a_day, a_ep))
-    a_ep, a_day = a_ep[order], a_day[order]
+    c_ep, c_day = days.ep[counting], days.day[counting]
+    per_ep = np.bincount(c_ep, minlength=n)
+    c_before = np.cumsum(per_ep) - per_ep
+    at_start = np.arange(len(start_ep)) + c_before[start_ep]
+    at_count = np.arange(len(c_ep)) + np.cumsum(alive)[c_ep]
+    a_ep = np.empty(len(start_ep) + len(c_ep), dtype=np.int64)
+    a_day = np.empty(len(a_ep), dtype="datetime64[D]")
+    a_ep[at_start], a_day[at_start] = start_ep, chain_start[start_ep]
+    a_ep[at_count], a_day[at_count] = c_ep, c_day
     nxt = np.full(len(a_ep), NAT)
     same = a_ep[1:] == a_ep[:-1]
     nxt[:-1] = np.where(same, a_day[1:], NAT)
@@ -189,7 +198,8 @@ def recurring_deadlines(
         due = np.where(better, cand, due)
         winner = np.where(better, p, winner)
 
-    requirement = np.array([p.requirement for p in phases], dtype=object)[winner]
+    requirements = [p.requirement for p in phases]
+    requirement = winner.astype(np.int16)
     freq = eps.frequency[a_ep]
     for code, duration in enumerate(eps.durations):
         sel = np.flatnonzero(freq == code)
@@ -198,10 +208,13 @@ def recurring_deadlines(
         own = cal.add(a_day[sel], duration)
         stricter = own < due[sel]
         due[sel[stricter]] = own[stricter]
-        requirement[sel[stricter]] = f"Child's own plan: seen at least every {duration}"
+        requirement[sel[stricter]] = len(requirements)
+        requirements.append(f"Child's own plan: seen at least every {duration}")
 
     status, late, settled = settle(eps, a_ep, due, nxt)
-    return Block(a_ep, "interval", requirement, a_day, due, nxt, status, late, settled)
+    return Block(
+        a_ep, "interval", requirement, requirements, a_day, due, nxt, status, late, settled
+    )
 
 
 def count_windows(plan: PlanType, eps: Episodes, days: DayTable) -> list[Block]:
@@ -233,7 +246,8 @@ def count_windows(plan: PlanType, eps: Episodes, days: DayTable) -> list[Block]:
             Block(
                 ep=ep,
                 kind="count",
-                requirement=np.full(len(ep), rule.requirement, dtype=object),
+                requirement=np.zeros(len(ep), dtype=np.int16),
+                requirements=[rule.requirement],
                 anchor=w_start,
                 due=w_end,
                 visit=np.full(len(ep), NAT),
@@ -268,7 +282,8 @@ def milestones(plan: PlanType, eps: Episodes, cal: WorkingCalendar) -> list[Bloc
             Block(
                 ep=ep,
                 kind="milestone",
-                requirement=np.full(len(ep), rule.requirement, dtype=object),
+                requirement=np.zeros(len(ep), dtype=np.int16),
+                requirements=[rule.requirement],
                 anchor=eps.start,
                 due=due,
                 visit=done,

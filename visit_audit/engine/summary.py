@@ -15,7 +15,13 @@ import pandas as pd
 
 from visit_audit.calendar import WorkingCalendar
 from visit_audit.frameworks.model import Framework
-from visit_audit.result import FINDING_COLUMNS, SUMMARY_FIELDS, UPCOMING_COLUMNS
+from visit_audit.result import (
+    FINDING_COLUMNS,
+    SUMMARY_FIELDS,
+    UPCOMING_COLUMNS,
+    plain_text,
+    sorted_categorical,
+)
 
 FINDING_STATUSES = ("late", "missed", "overdue")
 NO_TEAM = "(no team)"
@@ -37,8 +43,11 @@ def in_scope(deadlines: pd.DataFrame, period: tuple[dt.date, dt.date] | None) ->
 
 
 def sort_findings(frame: pd.DataFrame) -> pd.DataFrame:
-    """By due_date, child_id, plan_type (contract), then a total order for determinism."""
-    key = frame.assign(_kind=frame["kind"].map(_KIND_ORDER))
+    """By due_date, child_id, plan_type (contract), then a total order for determinism.
+
+    Categorical text sorts by its (sorted) categories, i.e. as text.
+    """
+    key = frame.assign(_kind=frame["kind"].map(_KIND_ORDER).astype(np.int64))
     key = key.sort_values(
         ["due_date", "child_id", "plan_type", "episode_id", "_kind", "anchor_date", "requirement"],
         kind="stable",
@@ -48,7 +57,7 @@ def sort_findings(frame: pd.DataFrame) -> pd.DataFrame:
 
 def findings(scope: pd.DataFrame) -> pd.DataFrame:
     found = scope.loc[scope["status"].isin(FINDING_STATUSES)]
-    return sort_findings(found)[list(FINDING_COLUMNS) + ["settled_date"]]
+    return plain_text(sort_findings(found)[list(FINDING_COLUMNS) + ["settled_date"]])
 
 
 def upcoming(
@@ -60,11 +69,13 @@ def upcoming(
     if deadlines.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in UPCOMING_COLUMNS})
     due = deadlines["due_date"]
-    window = deadlines.loc[
-        (deadlines["status"] == "pending")
-        & (due >= pd.Timestamp(as_of_d))
-        & (due <= pd.Timestamp(horizon))
-    ]
+    window = plain_text(
+        deadlines.loc[
+            (deadlines["status"] == "pending")
+            & (due >= pd.Timestamp(as_of_d))
+            & (due <= pd.Timestamp(horizon))
+        ]
+    )
     ends = episodes.set_index("episode_id")["end_date"]
     end = window["episode_id"].map(ends)
     # Open at as_of, and not closing on or before the deadline (then it is nothing, §3.5).
@@ -73,15 +84,29 @@ def upcoming(
 
 
 def _counts(scope: pd.DataFrame, by: pd.Series) -> pd.DataFrame:
-    if len(scope):
-        keys = pd.DataFrame({"by": by.to_numpy(dtype=object), "status": scope["status"].to_numpy()})
-        tally = keys.groupby(["by", "status"], sort=True).size().unstack(fill_value=0)
-    else:
-        tally = pd.DataFrame()
+    """Deadlines per value of ``by`` (rows) and status (columns): one ``bincount`` of codes."""
+    by_codes, by_names = _codes(by)
+    status_codes, status_names = _codes(scope["status"])
+    width = len(status_names)
+    ok = by_codes >= 0
+    flat = np.bincount(
+        by_codes[ok] * width + status_codes[ok], minlength=len(by_names) * width
+    ).reshape(len(by_names), width)
+    tally = pd.DataFrame(flat, index=pd.Index(by_names, dtype=object), columns=list(status_names))
+    tally = tally.loc[flat.sum(axis=1) > 0]
     for s in ("on_time", "late", "missed", "overdue"):
         if s not in tally:
             tally[s] = 0
     return tally
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, list]:
+    """(integer code per row, -1 = missing; the distinct values), without hashing
+    the rows again when ``values`` is already categorical."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(np.int64), list(values.cat.categories)
+    codes, names = pd.factorize(values.to_numpy(dtype=object))
+    return codes.astype(np.int64), list(names)
 
 
 def _row(episodes: int, children: int, tally: pd.Series | None) -> dict:
@@ -122,27 +147,23 @@ def summarise(
     active = active.loc[active["plan_type"].isin(list(framework.plan_types))]
     by_plan: dict[str, dict] = {}
     tally = _counts(scope, scope["plan_type"])
-    present = set(active["plan_type"].unique())
-    covered = [n for n in framework.plan_types if n in present]
-    for name in covered:
-        eps = active.loc[active["plan_type"] == name]
-        row = _row(
-            len(eps), eps["child_id"].nunique(), tally.loc[name] if name in tally.index else None
-        )
+    plan_eps = _episode_counts(active, active["plan_type"])
+    for name in framework.plan_types:
+        if name not in plan_eps:
+            continue
+        n_eps, n_children = plan_eps[name]
+        row = _row(n_eps, n_children, tally.loc[name] if name in tally.index else None)
         if framework.plan_types[name].no_rule:
             row["covered_by_other_plans"] = True
         by_plan[name] = row
 
-    teams = scope["team"].fillna(NO_TEAM).replace("", NO_TEAM)
-    team_tally = _counts(scope, teams)
-    active_teams = active["team"].fillna(NO_TEAM).replace("", NO_TEAM)
+    team_tally = _counts(scope, _team_labels(scope["team"]))
+    team_eps = _episode_counts(active, _team_labels(active["team"]))
     by_team = {}
-    for team in sorted(set(active_teams) | set(team_tally.index)):
-        eps = active.loc[active_teams == team]
+    for team in sorted(set(team_eps) | set(team_tally.index)):
+        n_eps, n_children = team_eps.get(team, (0, 0))
         by_team[team] = _row(
-            len(eps),
-            eps["child_id"].nunique(),
-            team_tally.loc[team] if team in team_tally.index else None,
+            n_eps, n_children, team_tally.loc[team] if team in team_tally.index else None
         )
     overall = scope["status"].value_counts()
     return {
@@ -150,3 +171,27 @@ def summarise(
         "by_team": by_team,
         "overall": _row(len(active), active["child_id"].nunique(), overall),
     }
+
+
+def _episode_counts(episodes: pd.DataFrame, by: pd.Series) -> dict[str, tuple[int, int]]:
+    """(episodes, distinct children) per value of ``by``."""
+    if episodes.empty:
+        return {}
+    keys = pd.DataFrame({"by": by.to_numpy(dtype=object), "child": episodes["child_id"].to_numpy()})
+    counts = keys.groupby("by", sort=False)["child"].agg(["size", "nunique"])
+    return {k: (int(n), int(c)) for k, n, c in counts.itertuples()}
+
+
+def _team_labels(team: pd.Series) -> pd.Series:
+    """Team names, with a blank or missing team shown as "(no team)"."""
+    if isinstance(team.dtype, pd.CategoricalDtype):
+        codes, names = _codes(team)
+        labels = [NO_TEAM if _blank(n) else n for n in names] + [NO_TEAM]
+        codes = np.where(codes < 0, len(names), codes)
+        return pd.Series(sorted_categorical(codes, labels), index=team.index)
+    text = team.astype(object)
+    return text.where(text.notna() & (text != ""), NO_TEAM)
+
+
+def _blank(name: object) -> bool:
+    return name is None or (isinstance(name, float) and np.isnan(name)) or str(name) == ""

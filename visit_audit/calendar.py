@@ -114,7 +114,10 @@ class WorkingCalendar:
         if region not in REGIONS:
             raise ValueError(f"unknown region '{region}' (choose from {', '.join(REGIONS)})")
         self.region = region
-        self.years = years if years is not None else range(1990, 2061)
+        # Bank holidays are worked out for these years only (the holidays package
+        # takes a few milliseconds a year); without them, the years of the first
+        # dates asked about, widened whenever later dates fall outside.
+        self.years = years if years is not None else range(0)
 
     @cached_property
     def holidays(self) -> np.ndarray:
@@ -134,7 +137,9 @@ class WorkingCalendar:
             return
         lo = int(str(valid.min())[:4])
         hi = int(str(valid.max())[:4]) + beyond // 250
-        if lo < self.years.start or hi + 1 >= self.years.stop:
+        if not self.years:
+            self.years = range(lo - 1, hi + 2)
+        elif lo < self.years.start or hi + 1 >= self.years.stop:
             self.years = range(min(lo - 1, self.years.start), max(hi + 2, self.years.stop))
             for derived in ("holidays", "busdaycal", "_table"):
                 self.__dict__.pop(derived, None)

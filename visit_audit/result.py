@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # Columns of the findings frame, in JSON order (contract.md "JSON result").
 FINDING_COLUMNS: tuple[str, ...] = (
@@ -76,18 +78,36 @@ SUMMARY_FIELDS: tuple[str, ...] = (
 )
 
 
-def sorted_categorical(codes: np.ndarray, names: np.ndarray | list) -> pd.Categorical:
+def sorted_categorical(codes: np.ndarray, names: pd.Series | np.ndarray | list) -> pd.Categorical:
     """Text per row given as ``names[codes]`` (code -1 = missing), as a categorical
     whose categories are the used names, sorted, so that code order is text order.
 
-    ``names`` may repeat a name or hold missing values; only the few distinct
-    names are hashed and sorted, never the rows.
+    ``names`` may repeat a name or hold missing values. The names are hashed and
+    sorted by Arrow (code point order, as Python sorts text); the rows only
+    have their codes gathered.
     """
-    names = np.asarray(names, dtype=object)
-    used = np.bincount(codes[codes >= 0], minlength=len(names)) > 0
-    to_cat, categories = pd.factorize(np.where(used, names, None), sort=True)
-    remap = np.append(to_cat, -1).astype(np.int32)  # a missing name, and code -1, stay missing
+    names = arrow_text(names)
+    present = codes if len(codes) == 0 or codes.min() >= 0 else codes[codes >= 0]
+    used = np.flatnonzero(np.bincount(present, minlength=len(names)))
+    encoded = pc.dictionary_encode(names.take(pa.array(used)))
+    distinct = encoded.dictionary
+    order = pc.sort_indices(distinct).to_numpy()
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    index = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    remap = np.full(len(names) + 1, -1, dtype=np.int32)  # the last: code -1 stays missing
+    remap[used] = np.where(index >= 0, rank[index], -1)
+    categories = pd.Index(distinct.take(pa.array(order)).to_pylist(), dtype="str")
     return pd.Categorical.from_codes(remap[codes], categories=categories, validate=False)
+
+
+def arrow_text(names: pd.Series | np.ndarray | list) -> pa.Array:
+    """Text as an Arrow string array: zero-copy from a pandas ``str`` column."""
+    if isinstance(names, pd.Series) and isinstance(names.dtype, pd.StringDtype):
+        if names.dtype.storage == "pyarrow":
+            return pa.array(names.array)
+    values = [None if pd.isna(v) else str(v) for v in np.asarray(names, dtype=object)]
+    return pa.array(values, type=pa.large_string())
 
 
 def plain_text(frame: pd.DataFrame) -> pd.DataFrame:

@@ -211,12 +211,14 @@ def _deadline_frame(episodes: pd.DataFrame, blocks: list[tuple[np.ndarray, Block
     """
     if not blocks:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in DEADLINE_COLUMNS})
-    due = np.concatenate([b.due for _, b in blocks])
     # NEVER marks a deadline that never arrives: it is not a deadline at all.
-    real = due < NEVER
+    real = [b.due < NEVER for _, b in blocks]
+    every = all(r.all() for r in real)
 
     def cat(values: list[np.ndarray]) -> np.ndarray:
-        return np.concatenate(values)[real]
+        return np.concatenate(
+            values if every else [v[r] for v, r in zip(values, real, strict=True)]
+        )
 
     ep = cat([idx[b.ep] for idx, b in blocks])
     kind = cat([np.full(len(b.ep), KINDS.index(b.kind), dtype=np.int8) for _, b in blocks])
@@ -231,7 +233,7 @@ def _deadline_frame(episodes: pd.DataFrame, blocks: list[tuple[np.ndarray, Block
     with_deadlines = np.flatnonzero(np.bincount(ep, minlength=len(episodes)))
     frame = {}
     for c in ("child_id", "episode_id", "plan_type", "worker", "team"):
-        per_ep = sorted_categorical(with_deadlines, episodes[c].to_numpy(dtype=object))
+        per_ep = sorted_categorical(with_deadlines, episodes[c])
         codes_of_ep = np.full(len(episodes), -1, dtype=np.int32)
         codes_of_ep[with_deadlines] = per_ep.codes
         frame[c] = pd.Categorical.from_codes(
@@ -241,7 +243,7 @@ def _deadline_frame(episodes: pd.DataFrame, blocks: list[tuple[np.ndarray, Block
         kind=sorted_categorical(kind, KINDS),
         requirement=sorted_categorical(cat(codes), names),
         anchor_date=_ts(cat([b.anchor for _, b in blocks])),
-        due_date=_ts(due[real]),
+        due_date=_ts(cat([b.due for _, b in blocks])),
         visit_date=_ts(cat([b.visit for _, b in blocks])),
         status=sorted_categorical(cat([b.status for _, b in blocks]), STATUS_NAMES),
         days_late=cat([b.days_late for _, b in blocks]),

@@ -15,6 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from visit_audit.result import arrow_text
+
 # Flag bits of one episode-day (OR of the day's records).
 SEEN = 1 << 0  # face-to-face (visit or RHI) with the child seen: filter "seen"
 ANY = 1 << 1  # any record at all: filter "any"
@@ -96,15 +98,25 @@ def _flag_bits(visits: pd.DataFrame) -> np.ndarray:
 def _classes(values: pd.Series, classify, missing=False) -> np.ndarray:
     """``classify`` applied to the few distinct words of a text column (trimmed,
     case-folded), spread back over its rows; ``missing`` for a missing value."""
-    codes, uniques = pd.factorize(values)
-    words = pd.Series(uniques, dtype=object).astype(str).str.strip().str.casefold()
-    per_word = np.append(np.asarray(classify(words)), missing)
+    encoded = pc.dictionary_encode(arrow_text(values))
+    if isinstance(encoded, pa.ChunkedArray):  # one dictionary for every chunk
+        encoded = encoded.unify_dictionaries()
+        chunks = encoded.chunks or [pa.array([], pa.string()).dictionary_encode()]
+        dictionary, indices = chunks[0].dictionary, [c.indices for c in chunks]
+    else:
+        dictionary, indices = encoded.dictionary, [encoded.indices]
+    words = pd.Series(dictionary.to_pylist(), dtype=object).str.strip().str.casefold()
+    per_word = np.append(np.asarray(classify(words), dtype=type(missing)), missing)
+    codes = np.concatenate([pc.fill_null(i, -1).to_numpy(zero_copy_only=False) for i in indices])
     return per_word[codes]  # code -1 (missing) takes the appended value
 
 
 def to_days(values: pd.Series) -> np.ndarray:
     """A datetime column as ``datetime64[D]`` (NaT kept)."""
-    return values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    days = values.to_numpy()
+    if days.dtype.kind != "M":  # text or objects (frames built by hand)
+        days = pd.to_datetime(values).to_numpy()
+    return days.astype("datetime64[D]")
 
 
 def lookup(values: pd.Series, among: pd.Series) -> np.ndarray:
@@ -112,15 +124,8 @@ def lookup(values: pd.Series, among: pd.Series) -> np.ndarray:
 
     One hash pass over the rows (Arrow's ``index_in``), no Python strings made.
     """
-    found = pc.index_in(_arrow_text(values), value_set=_arrow_text(among))
+    found = pc.index_in(arrow_text(values), value_set=arrow_text(among))
     return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-
-
-def _arrow_text(values: pd.Series) -> pa.Array:
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        return pa.array(values.array)
-    text = values.astype(object).where(values.notna(), None)
-    return pa.array([None if v is None else str(v) for v in text], type=pa.large_string())
 
 
 def attribute(
@@ -191,11 +196,8 @@ def attribute(
 
     # One row per episode-day, OR of flags: sort one int64 holding episode, day
     # and flags (no index sort, no gather), then OR the flags of equal days.
-    packed = (
-        (eps << (_DAY_BITS + _FLAG_BITS))
-        | ((day[rec] - _EPOCH).astype(np.int64) << _FLAG_BITS)
-        | bits[rec].astype(np.int64)
-    )
+    day_bits = ((day - _EPOCH).astype(np.int64) << _FLAG_BITS) | bits
+    packed = (eps << (_DAY_BITS + _FLAG_BITS)) | day_bits[rec]
     packed.sort()
     key = packed >> _FLAG_BITS
     first = np.ones(len(key), dtype=bool)

@@ -174,12 +174,19 @@ def summarise(
 
 
 def _episode_counts(episodes: pd.DataFrame, by: pd.Series) -> dict[str, tuple[int, int]]:
-    """(episodes, distinct children) per value of ``by``."""
+    """(episodes, distinct children) per value of ``by``: bincounts of integer codes."""
     if episodes.empty:
         return {}
-    keys = pd.DataFrame({"by": by.to_numpy(dtype=object), "child": episodes["child_id"].to_numpy()})
-    counts = keys.groupby("by", sort=False)["child"].agg(["size", "nunique"])
-    return {k: (int(n), int(c)) for k, n, c in counts.itertuples()}
+    group, groups = _codes(by)
+    child, _ = pd.factorize(episodes["child_id"])
+    known = group >= 0
+    group, child = group[known], child[known].astype(np.int64)
+    n_eps = np.bincount(group, minlength=len(groups))
+    width = int(child.max()) + 1 if len(child) else 1
+    pairs = np.sort(group * width + child)
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]  # each (group, child) once
+    n_children = np.bincount(pairs // width, minlength=len(groups))
+    return {groups[i]: (int(n_eps[i]), int(n_children[i])) for i in range(len(groups)) if n_eps[i]}
 
 
 def _team_labels(team: pd.Series) -> pd.Series:

@@ -92,11 +92,11 @@ def sorted_categorical(codes: np.ndarray, names: pd.Series | np.ndarray | list) 
     encoded = pc.dictionary_encode(names.take(pa.array(used)))
     distinct = encoded.dictionary
     order = pc.sort_indices(distinct).to_numpy()
-    rank = np.empty(len(order), dtype=np.int32)
+    rank = np.full(len(order) + 1, -1, dtype=np.int32)  # the last: a missing name
     rank[order] = np.arange(len(order), dtype=np.int32)
     index = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
     remap = np.full(len(names) + 1, -1, dtype=np.int32)  # the last: code -1 stays missing
-    remap[used] = np.where(index >= 0, rank[index], -1)
+    remap[used] = rank[index]
     categories = pd.Index(distinct.take(pa.array(order)).to_pylist(), dtype="str")
     return pd.Categorical.from_codes(remap[codes], categories=categories, validate=False)
 

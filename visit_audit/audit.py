@@ -34,7 +34,7 @@ def run_audit(
     calendar = calendar or WorkingCalendar(region)
     out = run_engine(cases, visits, framework, as_of=as_of, calendar=calendar)
     scope = in_scope(out.deadlines, period)
-    summary = summarise(scope, out.episodes, framework, period)
+    summary = summarise(out.deadlines, scope, out.episodes, framework, period)
     summary["quality"] = out.quality_summary
     if rejected is None:
         rejected = pd.DataFrame({c: pd.Series(dtype=object) for c in REJECTED_COLUMNS})
@@ -48,7 +48,7 @@ def run_audit(
         run_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
         inputs=list(inputs or []),
         deadlines=out.deadlines,
-        findings=findings(scope),
+        findings=findings(out.deadlines, scope),
         upcoming=upcoming(out.deadlines, out.episodes, as_of, calendar),
         quality=out.quality,
         summary=summary,

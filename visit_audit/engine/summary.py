@@ -29,17 +29,17 @@ UPCOMING_WORKING_DAYS = 10
 _KIND_ORDER = {"initial": 0, "interval": 1, "count": 2, "milestone": 3}
 
 
-def in_scope(deadlines: pd.DataFrame, period: tuple[dt.date, dt.date] | None) -> pd.DataFrame:
-    """The deadlines a run reports on: settled in the period (or ever) plus those overdue now."""
+def in_scope(deadlines: pd.DataFrame, period: tuple[dt.date, dt.date] | None) -> np.ndarray:
+    """Which deadlines a run reports on: settled in the period (or ever) plus those overdue now."""
     status = deadlines["status"]
     if period is None:
-        return deadlines.loc[status != "pending"]
+        return (status != "pending").to_numpy(bool)
     lo, hi = (pd.Timestamp(d) for d in period)
     settled = deadlines["settled_date"]
     keep = (status == "overdue") | (
         status.isin(["on_time", "late", "missed"]) & (settled >= lo) & (settled <= hi)
     )
-    return deadlines.loc[keep]
+    return keep.to_numpy(bool)
 
 
 def sort_findings(frame: pd.DataFrame) -> pd.DataFrame:
@@ -55,8 +55,9 @@ def sort_findings(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[key.index].reset_index(drop=True)
 
 
-def findings(scope: pd.DataFrame) -> pd.DataFrame:
-    found = scope.loc[scope["status"].isin(FINDING_STATUSES)]
+def findings(deadlines: pd.DataFrame, scope: np.ndarray) -> pd.DataFrame:
+    """The late, missed and overdue deadlines in scope, sorted as the contract says."""
+    found = deadlines.loc[scope & deadlines["status"].isin(FINDING_STATUSES).to_numpy(bool)]
     return plain_text(sort_findings(found)[list(FINDING_COLUMNS) + ["settled_date"]])
 
 
@@ -137,16 +138,19 @@ def active_episodes(episodes: pd.DataFrame, period: tuple[dt.date, dt.date] | No
 
 
 def summarise(
-    scope: pd.DataFrame,
+    deadlines: pd.DataFrame,
+    scope: np.ndarray,
     episodes: pd.DataFrame,
     framework: Framework,
     period: tuple[dt.date, dt.date] | None,
 ) -> dict:
-    """Compliance by plan type and by team, plus the overall figures."""
+    """Compliance by plan type and by team, plus the overall figures, over the
+    deadlines in ``scope``."""
+    counted = deadlines.loc[scope, ["plan_type", "team", "status"]]
     active = active_episodes(episodes, period)
     active = active.loc[active["plan_type"].isin(list(framework.plan_types))]
     by_plan: dict[str, dict] = {}
-    tally = _counts(scope, scope["plan_type"])
+    tally = _counts(counted, counted["plan_type"])
     plan_eps = _episode_counts(active, active["plan_type"])
     for name in framework.plan_types:
         if name not in plan_eps:
@@ -157,7 +161,7 @@ def summarise(
             row["covered_by_other_plans"] = True
         by_plan[name] = row
 
-    team_tally = _counts(scope, _team_labels(scope["team"]))
+    team_tally = _counts(counted, _team_labels(counted["team"]))
     team_eps = _episode_counts(active, _team_labels(active["team"]))
     by_team = {}
     for team in sorted(set(team_eps) | set(team_tally.index)):
@@ -165,7 +169,7 @@ def summarise(
         by_team[team] = _row(
             n_eps, n_children, team_tally.loc[team] if team in team_tally.index else None
         )
-    overall = scope["status"].value_counts()
+    overall = counted["status"].value_counts()
     return {
         "by_plan_type": by_plan,
         "by_team": by_team,

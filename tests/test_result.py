@@ -48,3 +48,14 @@ def test_same_values_and_sorting_as_plain_text(names, picks):
     assert [None if pd.isna(v) else v for v in by_code] == [
         None if pd.isna(v) else v for v in by_text
     ]
+
+
+def test_names_read_in_several_chunks():
+    import pyarrow as pa
+
+    chunked = pa.chunked_array([["b", None], ["a", "b"]], type=pa.large_string())
+    names = pd.Series(pd.arrays.ArrowStringArray(chunked), dtype="str")
+    assert names.array._pa_array.num_chunks == 2
+    cat = sorted_categorical(np.array([3, 2, 1, 0]), names)
+    assert list(cat.categories) == ["a", "b"]
+    assert cat.astype(object).tolist()[:2] == ["b", "a"]

@@ -89,7 +89,10 @@ def sorted_categorical(codes: np.ndarray, names: pd.Series | np.ndarray | list) 
     names = arrow_text(names)
     present = codes if len(codes) == 0 or codes.min() >= 0 else codes[codes >= 0]
     used = np.flatnonzero(np.bincount(present, minlength=len(names)))
-    encoded = pc.dictionary_encode(names.take(pa.array(used)))
+    used_names = names.take(pa.array(used))
+    if isinstance(used_names, pa.ChunkedArray):  # a large column read in chunks
+        used_names = used_names.combine_chunks()
+    encoded = pc.dictionary_encode(used_names)
     distinct = encoded.dictionary
     order = pc.sort_indices(distinct).to_numpy()
     rank = np.full(len(order) + 1, -1, dtype=np.int32)  # the last: a missing name

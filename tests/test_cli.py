@@ -505,3 +505,24 @@ def test_console_fail_on_overdue_exits_1(tmp_path):
     )
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout == ""
+
+
+@pytest.mark.parametrize("command", [["audit"], ["explain", "--child", "C1"]])
+def test_when_both_extracts_are_unreadable_the_cases_error_is_told(tmp_path, command):
+    # The two extracts are read at once; the message is still the cases' one.
+    cases = tmp_path / "cases.csv"
+    cases.write_text("child_id,plan_type\nC1,child_in_need\n")  # no start_date column
+    visits = tmp_path / "missing-visits.csv"
+    result = runner.invoke(app, [command[0], str(cases), str(visits), *command[1:]])
+    assert result.exit_code == 2
+    assert "cases.csv" in result.output and "start_date" in result.output
+    assert "missing-visits" not in result.output
+
+
+def test_when_only_the_visits_are_unreadable_their_error_is_told(tmp_path):
+    cases = tmp_path / "cases.csv"
+    cases.write_text("child_id,plan_type,start_date\nC1,child_in_need,2025-01-06\n")
+    visits = tmp_path / "missing-visits.csv"
+    result = runner.invoke(app, ["audit", str(cases), str(visits)])
+    assert result.exit_code == 2
+    assert "missing-visits.csv: no such file" in result.output

@@ -233,17 +233,21 @@ def audit(
         mapping = load_column_map(columns) if columns else {}
         err_console = make_console(stderr=True)
         with progress(err_console) as step:
-            step("reading cases")
-            case_x = load_cases(
-                cases,
-                sheet=cases_sheet,
-                columns=mapping.get("cases"),
-                date_format=date_format,
-                plan_type_aliases=_aliases(fw),
-            )
-            step("reading visits")
-            visit_x = load_visits(
-                visits, sheet=visits_sheet, columns=mapping.get("visits"), date_format=date_format
+            step("reading cases and visits")
+            case_x, visit_x = _load_both(
+                lambda: load_cases(
+                    cases,
+                    sheet=cases_sheet,
+                    columns=mapping.get("cases"),
+                    date_format=date_format,
+                    plan_type_aliases=_aliases(fw),
+                ),
+                lambda: load_visits(
+                    visits,
+                    sheet=visits_sheet,
+                    columns=mapping.get("visits"),
+                    date_format=date_format,
+                ),
             )
             step("auditing")
             import pandas as pd
@@ -282,6 +286,23 @@ def audit(
         raise typer.Exit(1)
 
 
+def _load_both(cases, visits):
+    """Load the two extracts at once (Arrow and numpy let go of the GIL while they
+    work, so the second core is used); the cases' error, if any, is the one told."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        case_job = pool.submit(cases)
+        try:
+            visit_x, visit_error = visits(), None
+        except Exception as exc:  # reported after the cases' own error, if any
+            visit_x, visit_error = None, exc
+        case_x = case_job.result()
+    if visit_error is not None:
+        raise visit_error
+    return case_x, visit_x
+
+
 def _aliases(fw):
     from visit_audit.plan_types import alias_table
 
@@ -317,15 +338,17 @@ def explain(
         as_of_date, _ = resolve_period(as_of, None, None, None)
         fw = load_framework(framework)
         mapping = load_column_map(columns) if columns else {}
-        case_x = load_cases(
-            cases,
-            sheet=cases_sheet,
-            columns=mapping.get("cases"),
-            date_format=date_format,
-            plan_type_aliases=_aliases(fw),
-        )
-        visit_x = load_visits(
-            visits, sheet=visits_sheet, columns=mapping.get("visits"), date_format=date_format
+        case_x, visit_x = _load_both(
+            lambda: load_cases(
+                cases,
+                sheet=cases_sheet,
+                columns=mapping.get("cases"),
+                date_format=date_format,
+                plan_type_aliases=_aliases(fw),
+            ),
+            lambda: load_visits(
+                visits, sheet=visits_sheet, columns=mapping.get("visits"), date_format=date_format
+            ),
         )
         child_id = child.strip()
         mine = case_x.frame.loc[case_x.frame["child_id"] == child_id]

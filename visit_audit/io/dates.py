@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from visit_audit.io.values import distinct
+from visit_audit.io.values import distinct, per_row
 
 OK, BLANK, NOT_DATE, OUT_OF_RANGE, MONTH_FIRST = 0, 1, 2, 3, 4
 
@@ -145,18 +145,27 @@ def _valid_time_suffix(values: pa.Array) -> np.ndarray:
     return pc.match_substring_regex(values, _TIME_ONLY).to_numpy(zero_copy_only=False)
 
 
-def parse_dates(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(datetime64[D] days, status) per row of a string column; surrounding white
-    space is ignored and "" is blank.
+def parse_dates(text: pa.Array, *, unit: str = "D") -> tuple[np.ndarray, np.ndarray]:
+    """(days, status) per row of a string column; surrounding white space is
+    ignored and "" is blank. Days are datetime64 of ``unit`` (midnight), "D" or finer.
 
     Status is one of :data:`OK`, :data:`BLANK`, :data:`NOT_DATE`,
     :data:`OUT_OF_RANGE` (before 1900-01-01 or after 2100-12-31), :data:`MONTH_FIRST`.
     """
-    n = len(text)
-    if n == 0:
-        return np.empty(0, "datetime64[D]"), np.empty(0, np.int8)
+    if len(text) == 0:
+        return np.empty(0, f"datetime64[{unit}]"), np.empty(0, np.int8)
+    # Each distinct value is read once: visits share days and round times, so a
+    # column has far fewer distinct values than rows (and fewer distinct dates).
+    values, idx = distinct(text)
     if pa.types.is_dictionary(text.type):
-        return _parse_by_distinct(text, with_time=True)
+        days, status = _parse_distinct(pc.utf8_trim_whitespace(values), with_time=True)
+    else:
+        days, status = _parse_values(values)
+    return per_row(days.astype(f"datetime64[{unit}]"), idx), per_row(status, idx)
+
+
+def _parse_values(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`parse_dates` for a plain string column (here, distinct values)."""
     longest = pc.max(pc.utf8_length(text)).as_py() or 0
     if longest <= 10:
         return _parse_by_distinct(text, with_time=True)
@@ -182,8 +191,11 @@ def _parse_by_distinct(text: pa.Array, *, with_time: bool) -> tuple[np.ndarray, 
     return days[idx], status[idx]
 
 
-def parse_with_format(text: pa.Array, fmt: str) -> tuple[np.ndarray, np.ndarray]:
+def parse_with_format(
+    text: pa.Array, fmt: str, *, unit: str = "D"
+) -> tuple[np.ndarray, np.ndarray]:
     """Parse with one strptime format (``--date-format``); non-fitting values are NOT_DATE.
+    Days are datetime64 of ``unit``, as for :func:`parse_dates`.
 
     Arrow's strptime rolls impossible days over (31/02 → 03/03), so each parsed
     value is formatted back and compared with its text, ignoring case, leading
@@ -216,7 +228,7 @@ def parse_with_format(text: pa.Array, fmt: str) -> tuple[np.ndarray, np.ndarray]
         in_range = (stamp >= EARLIEST) & (stamp <= LATEST)
         days[ok] = stamp[ok]
         status[ok] = np.where(in_range[ok], OK, OUT_OF_RANGE)
-    return days[idx], status[idx]
+    return per_row(days.astype(f"datetime64[{unit}]"), idx), per_row(status, idx)
 
 
 def _add_century(stamp: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ completely blank row is not a data row and is not counted.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from visit_audit.io.fields import CASE_COLUMNS, FIELDS, VISIT_COLUMNS, Field, ma
 from visit_audit.io.raw import TEXT, RawTable, read_raw
 from visit_audit.io.values import (
     as_text,
+    distinct,
     quoted,
     read_bool,
     read_plan_type,
@@ -63,12 +65,13 @@ class _Problems:
 
     def __init__(self, blank: np.ndarray) -> None:
         self.blank = blank
+        self.counted = ~blank
         self.parts: list[tuple[np.ndarray, pa.Array]] = []
 
     def add(self, mask: np.ndarray, reasons: Reasons) -> None:
         """Reject the rows of ``mask``; ``reasons`` is one string for all, or a
         function of the rows' positions returning one string per row."""
-        idx = np.flatnonzero(mask & ~self.blank)
+        idx = np.flatnonzero(mask & self.counted)
         if len(idx) == 0:
             return
         if callable(reasons):
@@ -181,9 +184,9 @@ def _same_native(a: np.ndarray | None, b: np.ndarray | None) -> bool:
     return bool(((a == b) | (np.isnat(a) & np.isnat(b))).all())
 
 
-def _blank_rows(raw: RawTable, child: pa.Array) -> np.ndarray:
+def _blank_rows(raw: RawTable, no_child: np.ndarray) -> np.ndarray:
     """Completely blank rows; only rows without a child_id can be, so only those are looked at."""
-    candidates = np.flatnonzero(pc.equal(child, "").to_numpy(zero_copy_only=False))
+    candidates = np.flatnonzero(no_child)
     blank = np.zeros(len(raw.rows), dtype=bool)
     blank[candidates[raw.blank(candidates)]] = True
     return blank
@@ -193,16 +196,12 @@ def _excerpt(label: str, text: pa.Array, tail: str) -> Callable[[pa.Array], pa.A
     return lambda idx: quoted(label, trim(text.take(idx)), tail)
 
 
-def _read_dates(
-    col: _Column,
-    raw: RawTable,
-    problems: _Problems,
-    *,
-    date_format: str | None,
-    required: bool,
-) -> np.ndarray:
-    """Parse one date column → datetime64[D] (NaT = blank or rejected)."""
-    label = col.field.name
+def _parse_dates(
+    col: _Column, raw: RawTable, date_format: str | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Parse one date column → (datetime64[s] days, status) per row, in the unit of
+    the canonical frame; stops the run on an unusable --date-format, or on a
+    column that looks month-first."""
     if date_format:
         if "%" not in date_format:
             raise InputError(
@@ -210,11 +209,11 @@ def _read_dates(
                 "e.g. %d/%m/%Y"
             )
         try:
-            days, status = dates.parse_with_format(col.text, date_format)
+            days, status = dates.parse_with_format(col.text, date_format, unit="s")
         except ValueError as exc:
             raise InputError(str(exc)) from None
     else:
-        days, status = dates.parse_dates(col.text)
+        days, status = dates.parse_dates(col.text, unit="s")
         suspects = np.flatnonzero(status == dates.MONTH_FIRST)
         if col.native is not None:
             suspects = suspects[np.isnat(col.native[suspects])]
@@ -232,6 +231,23 @@ def _read_dates(
         in_range = (cell_days >= dates.EARLIEST) & (cell_days <= dates.LATEST)
         days = np.where(cell, cell_days, days)
         status = np.where(cell, np.where(in_range, dates.OK, dates.OUT_OF_RANGE), status)
+    return days, status
+
+
+def _date_problems(
+    col: _Column,
+    parsed: tuple[np.ndarray, np.ndarray],
+    problems: _Problems,
+    *,
+    date_format: str | None,
+    required: bool,
+) -> np.ndarray:
+    """Reject the rows without a usable date → the column's datetime64[s] days
+    (NaT = blank or rejected)."""
+    label = col.field.name
+    days, status = parsed
+    if not (status != dates.OK).any():  # every row a date: nothing to reject
+        return days
     if required:
         problems.add(status == dates.BLANK, f"no {label}")
     if date_format:
@@ -257,13 +273,13 @@ def _frame(data: dict[str, object], keep: np.ndarray, columns: tuple[str, ...]) 
         if isinstance(value, (pa.Array, pa.ChunkedArray)):
             out[name] = text_series(value if everything else value.take(sel))
         elif isinstance(value, pd.arrays.BooleanArray):
-            out[name] = pd.Series(value if everything else value[keep], dtype="boolean")
+            out[name] = pd.Series(value if everything else value[keep], dtype="boolean", copy=False)
         else:
             arr = np.asarray(value)
             arr = arr if everything else arr[keep]
             if arr.dtype.kind == "M":
-                arr = arr.astype("datetime64[s]")
-            out[name] = pd.Series(arr)
+                arr = arr.astype("datetime64[s]", copy=False)
+            out[name] = pd.Series(arr, copy=False)  # the arrays are the loader's own
     return pd.DataFrame(out, columns=list(columns), copy=False)
 
 
@@ -282,11 +298,11 @@ def _extract(
         file=raw.file,
         path=raw.path,
         sha256=raw.sha256,
-        rows=int((~problems.blank).sum()),
+        rows=int(problems.counted.sum()),
         rejected=len(rejected),
     )
     return Extract(
-        frame=_frame(data, ~bad & ~problems.blank, columns),
+        frame=_frame(data, ~bad & problems.counted, columns),
         rejected=rejected,
         info=info,
         warnings=[*raw.warnings, *warnings],
@@ -337,32 +353,46 @@ def load_cases(
     aliases = alias_table() if plan_type_aliases is None else plan_type_aliases
     reader = _Reader(path, "cases", sheet, columns)
     raw, found, n = reader.raw, reader.found, reader.n
-    child = reader.trimmed("child_id")
-    problems = _Problems(_blank_rows(raw, child))
-    problems.add(pc.equal(child, "").to_numpy(zero_copy_only=False), "no child_id")
-
     plan_text = reader.text("plan_type")
-    plan, blank_plan = read_plan_type(plan_text, aliases)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The dates are parsed while the other columns are read (arrow and numpy
+        # let go of the GIL); the rows' problems are still recorded in column order.
+        parsing = {
+            name: pool.submit(_parse_dates, found[name], raw, date_format)
+            for name in CASE_DATES
+            if name in found
+        }
+        child = reader.trimmed("child_id")
+        no_child = pc.equal(child, "").to_numpy(zero_copy_only=False)
+        plan, blank_plan = read_plan_type(plan_text, aliases)
+        parsed = {name: future.result() for name, future in parsing.items()}
+
+    problems = _Problems(_blank_rows(raw, no_child))
+    problems.add(no_child, "no child_id")
     problems.add(blank_plan, "no plan_type")
     unknown = plan.is_null().to_numpy(zero_copy_only=False) & ~blank_plan
     problems.add(unknown, _excerpt("unknown plan type", plan_text, ""))
 
     data: dict[str, object] = {"row": raw.rows}
     for name in CASE_DATES:
-        if name in found:
-            data[name] = _read_dates(
-                found[name], raw, problems, date_format=date_format, required=name == "start_date"
+        if name in parsed:
+            required = name == "start_date"
+            data[name] = _date_problems(
+                found[name], parsed[name], problems, date_format=date_format, required=required
             )
         else:
-            data[name] = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+            data[name] = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
     start, end = data["start_date"], data["end_date"]
     before = ~np.isnat(start) & ~np.isnat(end) & (end < start)
     problems.add(before, _excerpt("end_date", reader.text("end_date"), "is before start_date"))
 
     given = reader.trimmed("episode_id")
-    row_text = pa.array(raw.rows.astype(str), type=TEXT)
-    generated = pc.binary_join_element_wise(child, row_text, pa.scalar("-", TEXT))
-    episode = pc.if_else(pc.equal(given, ""), generated, given)
+    no_episode = pc.equal(given, "")
+    episode = given
+    if pc.any(no_episode).as_py():
+        row_text = pa.array(raw.rows.astype(str), type=TEXT)
+        generated = pc.binary_join_element_wise(child, row_text, pa.scalar("-", TEXT))
+        episode = pc.if_else(no_episode, generated, given)
     _reject_duplicate_episodes(episode, raw.rows, problems)
 
     data.update(
@@ -378,25 +408,29 @@ def load_cases(
 
 def _reject_duplicate_episodes(episode: pa.Array, rows: np.ndarray, problems: _Problems) -> None:
     """A later usable row with an episode_id already used is rejected (the first is kept)."""
-    usable = np.flatnonzero(~problems.mask() & ~problems.blank)
+    usable = np.flatnonzero(~problems.mask() & problems.counted)
     if len(usable) == 0:
         return
-    ids = pd.Series(episode.take(pa.array(usable)).to_numpy(zero_copy_only=False))
-    later = ids.duplicated(keep="first").to_numpy()
+    _, ids = distinct(episode.take(pa.array(usable)))
+    _, first = np.unique(ids, return_index=True)  # each id's first usable row
+    first = first[ids]
+    later = first != np.arange(len(ids))
     if not later.any():
         return
-    first_row = pd.Series(rows[usable]).groupby(ids.to_numpy()).transform("first").to_numpy()
     dup = np.zeros(len(rows), dtype=bool)
     dup[usable[later]] = True
     first_on = np.zeros(len(rows), dtype=np.int64)
-    first_on[usable] = first_row
-    first_text = pa.array(first_on.astype(str))
+    first_on[usable] = rows[usable][first]
 
     def reason(idx: pa.Array) -> pa.Array:
         base = quoted("duplicate episode_id", episode.take(idx), "")
-        return pc.binary_join_element_wise(base, " (first on row ", first_text.take(idx), ")", "")
+        first_text = pa.array(first_on[idx.to_numpy()].astype(str))
+        return pc.binary_join_element_wise(base, " (first on row ", first_text, ")", "")
 
     problems.add(dup, reason)
+
+
+_FLAGS = ("seen_alone", "bedroom_seen", "unannounced")  # Y/N, blank = not recorded
 
 
 def load_visits(
@@ -417,34 +451,43 @@ def load_visits(
     """
     reader = _Reader(path, "visits", sheet, columns)
     raw, found, n = reader.raw, reader.found, reader.n
-    child = reader.trimmed("child_id")
-    problems = _Problems(_blank_rows(raw, child))
-    problems.add(pc.equal(child, "").to_numpy(zero_copy_only=False), "no child_id")
-
     data: dict[str, object] = {"row": raw.rows}
-    data["visit_date"] = _read_dates(
-        found["visit_date"], raw, problems, date_format=date_format, required=True
-    )
-    data["visit_type"] = read_visit_type(reader.text("visit_type"))
-
     seen_text = reader.text("seen")
-    seen, _, seen_bad = read_bool(seen_text, seen=True)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # The columns are read side by side (arrow and numpy let go of the GIL);
+        # the rows' problems are still recorded in column order.
+        parsing = pool.submit(_parse_dates, found["visit_date"], raw, date_format)
+        visit_type = pool.submit(read_visit_type, reader.text("visit_type"))
+        reading = pool.submit(read_bool, seen_text, seen=True)
+        flags = {name: pool.submit(read_bool, found[name].text) for name in _FLAGS if name in found}
+        child = reader.trimmed("child_id")
+        no_child = pc.equal(child, "").to_numpy(zero_copy_only=False)
+        data.update(
+            child_id=as_text(child),
+            location=as_text(reader.trimmed("location")),
+            episode_id=as_text(reader.trimmed("episode_id")),
+            worker=as_text(reader.trimmed("worker")),
+        )
+        parsed = parsing.result()
+        data["visit_type"] = visit_type.result()
+        seen, _, seen_bad = reading.result()
+        flags = {name: future.result() for name, future in flags.items()}
+
+    problems = _Problems(_blank_rows(raw, no_child))
+    problems.add(no_child, "no child_id")
+    data["visit_date"] = _date_problems(
+        found["visit_date"], parsed, problems, date_format=date_format, required=True
+    )
     problems.add(seen_bad, _excerpt("seen", seen_text, "is not Y/N"))
     data["seen"] = seen
-    for name in ("seen_alone", "bedroom_seen", "unannounced"):
+    for name in _FLAGS:
         col = found.get(name)
         if col is None:
             data[name] = pd.arrays.BooleanArray(np.zeros(n, bool), np.ones(n, bool))
             continue
-        value, known, bad = read_bool(col.text)
+        value, known, bad = flags[name]  # value: Y, so known
         if col.field.inverted:
-            value = ~value
+            value = ~value & known
         problems.add(bad, _excerpt(col.field.name, col.text, "is not Y/N"))
-        data[name] = pd.arrays.BooleanArray(value & known, ~known)
-    data.update(
-        child_id=as_text(child),
-        location=as_text(reader.trimmed("location")),
-        episode_id=as_text(reader.trimmed("episode_id")),
-        worker=as_text(reader.trimmed("worker")),
-    )
+        data[name] = pd.arrays.BooleanArray(value, ~known)
     return _extract("visits", raw, data, problems, VISIT_COLUMNS, reader.warnings)

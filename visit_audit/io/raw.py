@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import io
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,7 +88,6 @@ def read_raw(
     an empty sheet, an unknown sheet, no column for a required field.
     """
     p = Path(path)
-    name = p.name
     try:
         data = p.read_bytes()
     except FileNotFoundError:
@@ -96,7 +96,21 @@ def read_raw(
         raise InputError(f"{path}: is a folder, not a CSV file or .xlsx workbook") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    digest = hashlib.sha256(data).hexdigest()
+    # The digest is worked out while the table is read: hashlib lets go of the
+    # GIL, so on a large file it costs next to no time.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+        table = _read_table(data, p, role, sheet, columns)
+    table.path = str(path)
+    table.sha256 = digest.result()
+    return table
+
+
+def _read_table(
+    data: bytes, p: Path, role: str, sheet: str | None, columns: Mapping[str, str] | None
+) -> RawTable:
+    """The file's bytes as a CSV file or a workbook, told by its content and name."""
+    name = p.name
     suffix = p.suffix.lower()
     if data.startswith(_OLE_MAGIC):
         if suffix in _WORKBOOK_SUFFIXES or b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00" in data:
@@ -112,14 +126,10 @@ def read_raw(
     if data.startswith(_ZIP_MAGIC) or suffix in _WORKBOOK_SUFFIXES:
         if not data.startswith(_ZIP_MAGIC):
             raise InputError(f"{name}: is not a valid .xlsx workbook (the file is damaged)")
-        table = _read_workbook(data, name, role, sheet, columns)
-    else:
-        if sheet is not None:
-            raise InputError(f"{name}: a sheet was named but the file is CSV, not a workbook")
-        table = _read_csv(data, name, role, columns)
-    table.path = str(path)
-    table.sha256 = digest
-    return table
+        return _read_workbook(data, name, role, sheet, columns)
+    if sheet is not None:
+        raise InputError(f"{name}: a sheet was named but the file is CSV, not a workbook")
+    return _read_csv(data, name, role, columns)
 
 
 # ---------------------------------------------------------------------------
@@ -212,9 +222,7 @@ def _read_csv(data: bytes, file: str, role: str, columns: Mapping[str, str] | No
     if bad:
         # Read again single-threaded: only then does arrow number the bad rows.
         _, bad = _arrow_csv(data, offset, delimiter, types, file, **options, numbered=True)
-    # Records are spreadsheet rows: arrow reads an empty line as a row of empty
-    # cells (ignore_empty_lines=False), and a value spanning lines stays in its row.
-    records = np.arange(1, table.num_rows + len(bad) + 1, dtype=np.int64)
+    records = table.num_rows + len(bad)  # the header, the rows and the rows skipped
     for row in bad:
         if row.text.strip():
             at = f"row {row.number + header_line}" if row.number else "a row"
@@ -227,19 +235,23 @@ def _read_csv(data: bytes, file: str, role: str, columns: Mapping[str, str] | No
         for i in range(table.num_columns)
     ]
     table = table.slice(1)
-    keep = np.ones(len(records), dtype=bool)
-    keep[[b.number - 1 for b in bad if b.number and 0 < b.number <= len(records)]] = False
-    rows = records[keep][1:] + header_line  # record 1 is the header
-    if len(rows) != table.num_rows:  # arrow did not number a skipped row: count in turn
-        rows = np.arange(2, table.num_rows + 2, dtype=np.int64) + header_line
-    text = []
-    for column in table.columns:  # kept in arrow's chunks: combining would copy every byte
-        if pa.types.is_dictionary(column.type):
-            text.append(column.unify_dictionaries())
-        elif column.type != TEXT:
-            text.append(pc.cast(column, TEXT))
-        else:
-            text.append(column)
+    # Records are spreadsheet rows: arrow reads an empty line as a row of empty
+    # cells (ignore_empty_lines=False), and a value spanning lines stays in its row.
+    # Record 1 is the header.
+    first = header_line + 2
+    rows = np.arange(first, first + table.num_rows, dtype=np.int64)
+    if bad:  # the skipped records keep their numbers
+        keep = np.ones(records, dtype=bool)
+        keep[[b.number - 1 for b in bad if b.number and 0 < b.number <= records]] = False
+        numbered = np.flatnonzero(keep)[1:] + 1 + header_line
+        if len(numbered) == table.num_rows:  # else arrow did not number a skipped row
+            rows = numbered
+    # Kept in arrow's chunks, each dictionary-encoded one with its own dictionary:
+    # combining or unifying them would copy every value or code.
+    text = [
+        column if column.type == TEXT or pa.types.is_dictionary(column.type) else column.cast(TEXT)
+        for column in table.columns
+    ]
     warnings = []
     if header_line:
         warnings.append(f"{file}: header found on row {header_line + 1}; rows above it ignored")

@@ -38,20 +38,90 @@ def plain(column: pa.Array) -> pa.Array:
     return column
 
 
+def _offsets(chunk: pa.Array) -> np.ndarray | None:
+    """A string chunk's value offsets into its data buffer (a view, no copy);
+    None for a chunk with nulls or of another type, which is left to arrow."""
+    width = {pa.string(): np.int32, pa.large_string(): np.int64}.get(chunk.type)
+    if width is None or chunk.null_count or len(chunk) == 0:
+        return None
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=width)
+    return offsets[chunk.offset : chunk.offset + len(chunk) + 1]
+
+
+def _edge_suspects(column: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
+    """Positions of the values that may start or end with white space, told by
+    their first and last bytes: every white space character, ASCII or not, is
+    encoded in bytes outside printable ASCII (0x21-0x7e), so a value whose first
+    and last bytes are inside it has nothing to trim. None = cannot tell."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    found, start = [], 0
+    for chunk in chunks:
+        if len(chunk) == 0:
+            continue
+        offsets = _offsets(chunk)
+        if offsets is None:
+            return None
+        if offsets[-1] > offsets[0]:  # else every value is "": nothing to trim
+            data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
+            # An empty value reads its neighbours' bytes ("clip" keeps them in
+            # the buffer): at worst it is looked at for nothing.
+            first = data.take(offsets[:-1], mode="clip") - np.uint8(0x21)
+            last = data.take(offsets[1:] - 1, mode="clip") - np.uint8(0x21)
+            found.append(np.flatnonzero((first > 0x5D) | (last > 0x5D)) + start)
+        start += len(chunk)
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
 def trim(column: pa.Array | pa.ChunkedArray, *, ascii: bool = False) -> pa.Array:
     """Strip surrounding white space (Unicode white space, e.g. no-break spaces;
-    ``ascii`` = the file is plain ASCII, where the cheaper ASCII kernel is exact)."""
-    if ascii:
-        return pc.ascii_trim_whitespace(plain(column))
-    return pc.utf8_trim_whitespace(plain(column))
+    ``ascii`` = the file is plain ASCII, where the cheaper ASCII kernel is exact).
+
+    A column with nothing to strip comes back as it is, not copied; to find out,
+    only the values with an edge byte that is not printable ASCII (few, in most
+    extracts: white space, or a name ending in "ë") are trimmed.
+    """
+    column = plain(column)
+    kernel = pc.ascii_trim_whitespace if ascii else pc.utf8_trim_whitespace
+    suspects = _edge_suspects(column)
+    if suspects is not None and len(suspects) <= len(column) // 8:
+        if len(suspects) == 0:
+            return column
+        some = column.take(pa.array(suspects))
+        if pc.all(pc.equal(pc.binary_length(kernel(some)), pc.binary_length(some))).as_py():
+            return column
+    return kernel(column)
 
 
-def as_text(column: pa.Array) -> pa.Array:
-    """Text with blanks ("") as nulls."""
-    blank = pc.equal(column, "")
-    if not pc.any(blank).as_py():
+def as_text(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Text with blanks ("") as nulls.
+
+    A string column keeps its values where they are, under a validity bitmap
+    marking its blanks: a large column is not copied.
+    """
+    if isinstance(column, pa.ChunkedArray):
+        return pa.chunked_array([as_text(c) for c in column.chunks], type=column.type)
+    offsets = _offsets(column)
+    if offsets is None:
+        blank = pc.equal(column, "")
+        if not pc.any(blank).as_py():
+            return column
+        return pc.if_else(blank, pa.scalar(None, column.type), column)
+    filled = offsets[1:] != offsets[:-1]
+    if filled.all():
         return column
-    return pc.if_else(blank, pa.scalar(None, column.type), column)
+    if not filled.any():
+        return pa.nulls(len(column), column.type)
+    # Arrow reads the bitmap from the chunk's offset, as it does the offsets:
+    # a sliced chunk gets as many leading bits, never read.
+    bits = np.packbits(np.r_[np.zeros(column.offset, dtype=bool), filled], bitorder="little")
+    _, value_offsets, data = column.buffers()
+    return pa.Array.from_buffers(
+        column.type,
+        len(column),
+        [pa.py_buffer(bits), value_offsets, data],
+        null_count=int(len(filled) - np.count_nonzero(filled)),
+        offset=column.offset,
+    )
 
 
 def quoted(label: str, values: pa.Array, tail: str) -> pa.Array:
@@ -66,13 +136,46 @@ def quoted(label: str, values: pa.Array, tail: str) -> pa.Array:
 def distinct(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
     """(distinct values, position of each row's value among them)."""
     enc = column if pa.types.is_dictionary(column.type) else pc.dictionary_encode(column)
-    if isinstance(enc, pa.ChunkedArray):
-        enc = enc.unify_dictionaries()
-        if enc.num_chunks == 0:
-            return pa.array([], pa.string()), np.zeros(0, dtype=np.int64)
-        indices = [c.indices.to_numpy(zero_copy_only=False) for c in enc.chunks]
-        return enc.chunk(0).dictionary, np.concatenate(indices)
-    return enc.dictionary, enc.indices.to_numpy(zero_copy_only=False)
+    if isinstance(enc, pa.Array):
+        return enc.dictionary, enc.indices.to_numpy(zero_copy_only=False)
+    if enc.num_chunks == 0:
+        return pa.array([], pa.string()), np.zeros(0, dtype=np.int64)
+    dictionaries = [c.dictionary for c in enc.chunks]
+    values, where = dictionaries[-1], None
+    if not all(values.slice(0, len(d)).equals(d) for d in dictionaries):
+        # Each chunk has a dictionary of its own (a column read dictionary-encoded):
+        # all of them in a row, encoded once more, give the distinct values and
+        # where each chunk's codes point among them.
+        top = pc.dictionary_encode(pa.concat_arrays(dictionaries))
+        values, where = top.dictionary, top.indices.to_numpy(zero_copy_only=False)
+    # (Else the chunks were encoded with one hash table, as arrow encodes a chunked
+    # column: each chunk's dictionary is the values met so far, and every code
+    # already counts among the last one's.) The positions take the fewest bytes.
+    width = np.min_scalar_type(max(len(values) - 1, 0))
+    positions, start = [], 0
+    for chunk, dictionary in zip(enc.chunks, dictionaries, strict=True):
+        codes = chunk.indices.to_numpy(zero_copy_only=False)
+        if where is None:
+            positions.append(codes.astype(width))
+        else:
+            positions.append(where[start : start + len(dictionary)].astype(width)[codes])
+        start += len(dictionary)
+    return values, np.concatenate(positions)
+
+
+def per_row(table: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """``table[positions]``: each row's entry in a table of its distinct values.
+
+    Taken by arrow, which reads the narrow positions :func:`distinct` gives as
+    they are; numpy would first widen them to 8 bytes each, one more large array.
+    """
+    kind = table.dtype if table.dtype.kind in "iu" else np.dtype(f"i{table.dtype.itemsize}")
+    taken = pa.array(table.view(kind)).take(pa.array(positions))
+    return taken.to_numpy(zero_copy_only=False).view(table.dtype)
+
+
+# Rows at a time when a large text column is built from its distinct values.
+_BLOCK = 1 << 20
 
 
 def _words(values: pa.Array) -> pa.Array:
@@ -97,8 +200,8 @@ def read_bool(column: pa.Array, *, seen: bool = False) -> tuple[np.ndarray, np.n
         codes[pc.is_in(key, pa.array(words)).to_numpy(zero_copy_only=False)] = code
     if seen:
         codes[codes == _UNKNOWN] = _TRUE
-    per_row = codes[idx]
-    return per_row == _TRUE, per_row <= _TRUE, per_row == _BAD
+    codes = per_row(codes, idx)
+    return codes == _TRUE, codes <= _TRUE, codes == _BAD
 
 
 def read_visit_type(column: pa.Array) -> pa.Array:
@@ -111,7 +214,12 @@ def read_visit_type(column: pa.Array) -> pa.Array:
     rhi = pc.match_substring_regex(key, RHI_PATTERN)
     contact = pc.or_(pc.equal(key, "contact"), pc.match_substring_regex(key, CONTACT_PATTERN))
     kinds = pc.if_else(rhi, "return_home_interview", pc.if_else(contact, "contact", "visit"))
-    return kinds.cast(pa.large_string()).take(pa.array(idx))
+    kinds = kinds.cast(pa.large_string())
+    # A block of rows at a time: arrow builds the text of a large column faster
+    # in several buffers than in one that keeps growing.
+    idx = pa.array(idx)
+    blocks = [kinds.take(idx.slice(start, _BLOCK)) for start in range(0, len(idx), _BLOCK)]
+    return pa.chunked_array(blocks, type=pa.large_string())
 
 
 def read_plan_type(column: pa.Array, aliases: Mapping[str, str]) -> tuple[pa.Array, np.ndarray]:
@@ -119,7 +227,7 @@ def read_plan_type(column: pa.Array, aliases: Mapping[str, str]) -> tuple[pa.Arr
     values, idx = distinct(column)
     canonical = [aliases.get(normalise_name(v)) for v in values.to_pylist()]
     blank = pc.equal(trim(values), "").to_numpy(zero_copy_only=False)
-    return pa.array(canonical, type=pa.large_string()).take(pa.array(idx)), blank[idx]
+    return pa.array(canonical, type=pa.large_string()).take(pa.array(idx)), per_row(blank, idx)
 
 
 def text_series(column: pa.Array) -> pd.Series:

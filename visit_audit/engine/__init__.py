@@ -106,6 +106,7 @@ def run_engine(
         last,
         episodes["episode_id"],
         as_of_d,
+        day=visit_days,
     )
     if att.unattributed:
         extra = f" ({att.no_case} of them for children with no episode)" if att.no_case else ""

@@ -64,35 +64,34 @@ class Attribution:
 
 
 def _flag_bits(visits: pd.DataFrame) -> np.ndarray:
-    """The flag bits of each record (before any filter)."""
+    """The flag bits of each record (before any filter), built in place in uint16."""
     face_to_face = _classes(
         visits["visit_type"], lambda w: w.isin(["visit", "return_home_interview"]).to_numpy(bool)
     )
     seen = face_to_face & visits["seen"].to_numpy(dtype=bool)
-    bits = np.full(len(visits), ANY, dtype=np.uint16)
-    bits |= np.where(seen, SEEN, 0).astype(np.uint16)
-
-    def yes(col: str) -> np.ndarray:
-        return visits[col].fillna(False).to_numpy(dtype=bool) & seen
-
-    def no(col: str) -> np.ndarray:
-        return (visits[col] == False).fillna(False).to_numpy(dtype=bool) & seen  # noqa: E712
-
-    location = _classes(
+    # What a seen record says; kept below only where the record is a seen one.
+    flags = _classes(
         visits["location"],
         lambda w: np.where(w.eq("home"), HOME, np.where(w.ne(""), AWAY, 0)),
         missing=0,
-    )
-    for mask, bit in (
-        (yes("unannounced"), UNANNOUNCED),
-        (yes("bedroom_seen"), BEDROOM_Y),
-        (no("bedroom_seen"), BEDROOM_N),
-        (yes("seen_alone"), ALONE_Y),
-        (no("seen_alone"), ALONE_N),
+    ).astype(np.uint16)
+    flags |= np.uint16(SEEN)
+    for column, yes_bit, no_bit in (
+        ("unannounced", UNANNOUNCED, 0),
+        ("bedroom_seen", BEDROOM_Y, BEDROOM_N),
+        ("seen_alone", ALONE_Y, ALONE_N),
     ):
-        bits |= np.where(mask, bit, 0).astype(np.uint16)
-    bits |= np.where(seen, location, 0).astype(np.uint16)
-    return bits
+        answer = visits[column]  # True, False or unknown
+        flags |= _bit_where(answer.to_numpy(dtype=bool, na_value=False), yes_bit)
+        if no_bit:
+            flags |= _bit_where((answer == False).to_numpy(dtype=bool, na_value=False), no_bit)  # noqa: E712
+    np.multiply(flags, seen, out=flags)
+    flags |= np.uint16(ANY)
+    return flags
+
+
+def _bit_where(mask: np.ndarray, bit: int) -> np.ndarray:
+    return np.multiply(mask, np.uint16(bit), dtype=np.uint16)
 
 
 def _classes(values: pd.Series, classify, missing=False) -> np.ndarray:
@@ -125,7 +124,7 @@ def lookup(values: pd.Series, among: pd.Series) -> np.ndarray:
     One hash pass over the rows (Arrow's ``index_in``), no Python strings made.
     """
     found = pc.index_in(arrow_text(values), value_set=arrow_text(among))
-    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False)  # int32
 
 
 def attribute(
@@ -136,14 +135,16 @@ def attribute(
     ep_last: np.ndarray,
     ep_ids: pd.Series,
     as_of: np.datetime64,
+    day: np.ndarray | None = None,
 ) -> Attribution:
     """Attribute records to episodes and collapse them to episode-days.
 
     ``visit_child``/``ep_child`` are integer child codes from one factorisation
     (-1: a child with no episode); ``ep_last`` is the episode's last day
-    (end_date, or NEVER when open); ``ep_ids`` the episodes' (distinct) ids.
+    (end_date, or NEVER when open); ``ep_ids`` the episodes' (distinct) ids;
+    ``day`` the records' dates as ``datetime64[D]`` when already at hand.
     """
-    day = to_days(visits["visit_date"])
+    day = to_days(visits["visit_date"]) if day is None else day
     keep = day <= as_of
     bits = _flag_bits(visits)
     # Tied records: the episode they name, looked up in one hash pass.

@@ -526,3 +526,39 @@ def test_when_only_the_visits_are_unreadable_their_error_is_told(tmp_path):
     result = runner.invoke(app, ["audit", str(cases), str(visits)])
     assert result.exit_code == 2
     assert "missing-visits.csv: no such file" in result.output
+
+
+def test_a_reader_closing_standard_output_gets_one_line_not_a_traceback():
+    # `visit-audit audit … --json - | head -c 10`: the pipe closes before the JSON is out.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "visit_audit.cli", *map(str, sample_args("--json", "-"))],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **ENV},
+    )
+    proc.stdout.read(10)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 2
+    assert (
+        err.strip() == "visit-audit: standard output was closed before everything was written to it"
+    )
+
+
+def test_the_console_script_exits_with_the_run_s_code_and_flushes_its_output(tmp_path):
+    # main() leaves with os._exit once everything is written: the summary and the
+    # JSON must both be complete, and --fail-on still decides the code.
+    out = tmp_path / "r.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "visit_audit.cli", *map(str, sample_args("--json", out))]
+        + ["--fail-on", "overdue"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ENV},
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    assert json.loads(out.read_text())["findings"]
+    # The whole summary reached the pipe: the same text as an in-process run prints.
+    assert proc.stdout == run(*sample_args("--json", tmp_path / "again.json")).output
+    assert "Traceback" not in proc.stderr

@@ -24,7 +24,6 @@ from visit_audit.engine.days import (
     SEEN,
     DayTable,
     attribute,
-    lookup,
     to_days,
 )
 from visit_audit.engine.rules import (
@@ -88,10 +87,9 @@ def run_engine(
             f"{_verb(future_visits, 'was', 'were')} ignored"
         )
 
-    # Children as integer codes: the episodes' few distinct ids, each record's looked up.
+    # Children as integer codes: the episodes' distinct ids (each record's is looked up).
     codes, child_ids = pd.factorize(episodes["child_id"].astype(str))
     ep_child = codes.astype(np.int64)
-    visit_child = lookup(visits["child_id"], pd.Series(child_ids, dtype="str"))
     start = to_days(episodes["start_date"])
     end = to_days(episodes["end_date"])
     last = np.where(np.isnat(end), NEVER, end)
@@ -100,7 +98,7 @@ def run_engine(
 
     att = attribute(
         visits,
-        visit_child,
+        pd.Series(child_ids, dtype="str"),
         ep_child,
         start,
         last,

@@ -8,6 +8,7 @@ episode-day carries the OR of its records' flags as bits.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -129,7 +130,7 @@ def lookup(values: pd.Series, among: pd.Series) -> np.ndarray:
 
 def attribute(
     visits: pd.DataFrame,
-    visit_child: np.ndarray,
+    child_ids: pd.Series,
     ep_child: np.ndarray,
     ep_start: np.ndarray,
     ep_last: np.ndarray,
@@ -139,17 +140,22 @@ def attribute(
 ) -> Attribution:
     """Attribute records to episodes and collapse them to episode-days.
 
-    ``visit_child``/``ep_child`` are integer child codes from one factorisation
-    (-1: a child with no episode); ``ep_last`` is the episode's last day
+    ``ep_child`` are the episodes' child codes into ``child_ids`` (distinct);
+    ``ep_last`` is the episode's last day
     (end_date, or NEVER when open); ``ep_ids`` the episodes' (distinct) ids;
     ``day`` the records' dates as ``datetime64[D]`` when already at hand.
     """
     day = to_days(visits["visit_date"]) if day is None else day
     keep = day <= as_of
-    bits = _flag_bits(visits)
-    # Tied records: the episode they name, looked up in one hash pass.
+    # Each record's child code (-1: a child with no episode) and the episode it
+    # names, if any: two hash passes over millions of ids, run side by side
+    # (Arrow lets go of the GIL) while the flag bits are worked out.
     tie = visits["episode_id"]
-    t_all = lookup(tie, ep_ids)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        child_job = pool.submit(lookup, visits["child_id"], child_ids)
+        tie_job = pool.submit(lookup, tie, ep_ids)
+        bits = _flag_bits(visits)
+        visit_child, t_all = child_job.result(), tie_job.result()
     unknown = np.flatnonzero((t_all < 0) & tie.notna().to_numpy(bool))
     # An id naming no episode still ties the record (which then counts for nothing),
     # unless it is blank.

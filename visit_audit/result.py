@@ -100,7 +100,7 @@ def sorted_categorical(codes: np.ndarray, names: pd.Series | np.ndarray | list) 
     index = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
     remap = np.full(len(names) + 1, -1, dtype=np.int32)  # the last: code -1 stays missing
     remap[used] = rank[index]
-    categories = pd.Index(distinct.take(pa.array(order)).to_pylist(), dtype="str")
+    categories = pd.Index(distinct.take(pa.array(order)).to_pandas())  # str, no Python objects
     return pd.Categorical.from_codes(remap[codes], categories=categories, validate=False)
 
 

@@ -103,18 +103,29 @@ def timed(cmd: list[str]) -> tuple[float, float]:
 
 
 def series(cmd: list[str], runs: int) -> dict:
-    times, peaks = [], []
+    return paired([cmd], runs)[0]
+
+
+def paired(cmds: list[list[str]], runs: int) -> list[dict]:
+    """Each command ``runs`` times, taking turns, so that a noisy neighbour on a
+    shared machine slows them alike and their ratio stays fair."""
+    times: list[list[float]] = [[] for _ in cmds]
+    peaks: list[list[float]] = [[] for _ in cmds]
     for _ in range(runs):
-        wall, rss = timed(cmd)
-        times.append(wall)
-        peaks.append(rss)
-    return {
-        "median": statistics.median(times),
-        "min": min(times),
-        "max": max(times),
-        "rss_mib": max(peaks),
-        "runs": runs,
-    }
+        for i, cmd in enumerate(cmds):
+            wall, rss = timed(cmd)
+            times[i].append(wall)
+            peaks[i].append(rss)
+    return [
+        {
+            "median": statistics.median(t),
+            "min": min(t),
+            "max": max(t),
+            "rss_mib": max(p),
+            "runs": runs,
+        }
+        for t, p in zip(times, peaks, strict=True)
+    ]
 
 
 def count_rows(path: Path) -> int:
@@ -194,15 +205,14 @@ def main() -> None:
             "--quiet",
         ]
         r = {"visits": count_rows(visits), "cases": count_rows(cases)}
-        r["audit"] = series(audit, runs)
+        floor = [sys.executable, "-c", DUCKDB_FLOOR, str(cases), str(visits)]
+        r["audit"], r["duckdb"] = paired([audit, floor], runs)
         with open(folder / "result.json") as f:
             res = json.load(f)
         r["findings"] = len(res["findings"])
-        r["duckdb"] = series([sys.executable, "-c", DUCKDB_FLOOR, str(cases), str(visits)], runs)
         if size == EXCEL_SIZE and not args.no_excel:
-            r["excel"] = series(
-                audit + ["--report", str(folder / "report.xlsx")], max(2, runs // 2)
-            )
+            excel = audit + ["--report", str(folder / "report.xlsx")]
+            r["audit_excel_pair"], r["excel"] = paired([audit, excel], max(2, runs // 2))
         results[size] = r
         print(
             f"  audit {r['audit']['median']:.2f} s (peak {r['audit']['rss_mib']:.0f} MiB), "
@@ -221,7 +231,7 @@ def write_results(path: Path, results: dict, prof: str) -> None:
         f"Measured {dt.date.today():%Y-%m-%d} on {machine()}.",
         "Whole process: `visit-audit audit CASES VISITS --as-of 2026-10-31 --json FILE --quiet` "
         "on UK-dated CSVs from `visit-audit sample`; wall time of a fresh process "
-        "(median of the runs, min–max), peak RSS from `/usr/bin/time -v`. "
+        "(median of the runs, min–max; the audit and the floor take turns), peak RSS from `/usr/bin/time -v`. "
         "Floor: a DuckDB process reading the same two files and running one LAG() 42-day gap rule.",
         "",
         "| size | visits | episodes | findings | audit median (min–max) | peak RSS | DuckDB floor | audit / floor |",
@@ -239,7 +249,7 @@ def write_results(path: Path, results: dict, prof: str) -> None:
         lines += ["", f"Growth: 10M / 1M = {ratio:.1f} (linear would be 10)."]
     for size, r in results.items():
         if "excel" in r:
-            extra = r["excel"]["median"] - r["audit"]["median"]
+            extra = r["excel"]["median"] - r["audit_excel_pair"]["median"]
             lines += [
                 "",
                 f"Excel report at {size} visits ({r['findings']:,} findings rows): "

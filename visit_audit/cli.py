@@ -222,7 +222,7 @@ def audit(
     with _errors(debug):
         from visit_audit.audit import run_audit
         from visit_audit.frameworks import load_framework
-        from visit_audit.io import load_cases, load_column_map, load_visits
+        from visit_audit.io import load_column_map
         from visit_audit.report.terminal import make_console, progress, render_summary
 
         if report is not None and report.suffix.lower() != ".xlsx":
@@ -242,19 +242,7 @@ def audit(
         with progress(err_console) as step:
             step("reading cases and visits")
             case_x, visit_x = _load_both(
-                lambda: load_cases(
-                    cases,
-                    sheet=cases_sheet,
-                    columns=mapping.get("cases"),
-                    date_format=date_format,
-                    plan_type_aliases=_aliases(fw),
-                ),
-                lambda: load_visits(
-                    visits,
-                    sheet=visits_sheet,
-                    columns=mapping.get("visits"),
-                    date_format=date_format,
-                ),
+                cases, visits, fw, mapping, (cases_sheet, visits_sheet), date_format
             )
             step("auditing")
             import pandas as pd
@@ -293,15 +281,27 @@ def audit(
         raise typer.Exit(1)
 
 
-def _load_both(cases, visits):
+def _load_both(cases, visits, fw, mapping, sheets, date_format):
     """Load the two extracts at once (Arrow and numpy let go of the GIL while they
     work, so the second core is used); the cases' error, if any, is the one told."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from visit_audit.io import load_cases, load_visits
+
     with ThreadPoolExecutor(max_workers=1) as pool:
-        case_job = pool.submit(cases)
+        case_job = pool.submit(
+            load_cases,
+            cases,
+            sheet=sheets[0],
+            columns=mapping.get("cases"),
+            date_format=date_format,
+            plan_type_aliases=_aliases(fw),
+        )
         try:
-            visit_x, visit_error = visits(), None
+            visit_x = load_visits(
+                visits, sheet=sheets[1], columns=mapping.get("visits"), date_format=date_format
+            )
+            visit_error = None
         except Exception as exc:  # reported after the cases' own error, if any
             visit_x, visit_error = None, exc
         case_x = case_job.result()
@@ -339,23 +339,14 @@ def explain(
     with _errors(debug):
         from visit_audit.audit import run_audit
         from visit_audit.frameworks import load_framework
-        from visit_audit.io import load_cases, load_column_map, load_visits
+        from visit_audit.io import load_column_map
         from visit_audit.report.terminal import make_console, render_explain
 
         as_of_date, _ = resolve_period(as_of, None, None, None)
         fw = load_framework(framework)
         mapping = load_column_map(columns) if columns else {}
         case_x, visit_x = _load_both(
-            lambda: load_cases(
-                cases,
-                sheet=cases_sheet,
-                columns=mapping.get("cases"),
-                date_format=date_format,
-                plan_type_aliases=_aliases(fw),
-            ),
-            lambda: load_visits(
-                visits, sheet=visits_sheet, columns=mapping.get("visits"), date_format=date_format
-            ),
+            cases, visits, fw, mapping, (cases_sheet, visits_sheet), date_format
         )
         child_id = child.strip()
         mine = case_x.frame.loc[case_x.frame["child_id"] == child_id]

@@ -497,3 +497,31 @@ def test_user_framework_stricter_later_phase_starts_the_day_after_the_boundary()
         ("E2", "initial", "2025-01-08", "2025-01-09", "late", 1),
         ("E1", "interval", "2025-03-04", None, "overdue", 6),
     ]
+
+
+def test_flag_bits_are_the_same_whether_arrow_holds_a_column_in_one_chunk_or_several():
+    # Large extracts reach the engine as text columns in several Arrow chunks.
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    from frames import visits
+
+    from visit_audit.engine.days import _flag_bits
+
+    frame = visits(
+        {"visit_date": "2025-01-06", "location": "Home", "seen_alone": True},
+        {"visit_date": "2025-01-07", "location": "School", "visit_type": "contact"},
+        {"visit_date": "2025-01-08", "location": None, "bedroom_seen": False},
+        {"visit_date": "2025-01-09", "location": " home ", "visit_type": "return_home_interview"},
+    )
+    one = _flag_bits(frame)
+
+    def chunked(values):
+        arr = pa.array([None if pd.isna(v) else v for v in values], type=pa.large_string())
+        return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([arr[:1], arr[1:]])))
+
+    split = frame.assign(
+        location=chunked(frame["location"]), visit_type=chunked(frame["visit_type"])
+    )
+    assert np.array_equal(_flag_bits(split), one)
+    assert one.tolist() == [1 | 2 | 32 | 128, 2, 1 | 2 | 16, 1 | 2 | 128]

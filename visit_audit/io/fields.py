@@ -16,6 +16,7 @@ from pathlib import Path
 
 from visit_audit.errors import InputError
 from visit_audit.plan_types import normalise_name
+from visit_audit.result import CASE_DATE_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -167,12 +168,7 @@ CASE_COLUMNS: tuple[str, ...] = (
     "child_id",
     "episode_id",
     "plan_type",
-    "start_date",
-    "end_date",
-    "date_of_birth",
-    "first_review_date",
-    "reduced_frequency_date",
-    "decision_date",
+    *CASE_DATE_COLUMNS,
     "visit_frequency",
     "worker",
     "team",

@@ -525,3 +525,34 @@ def test_flag_bits_are_the_same_whether_arrow_holds_a_column_in_one_chunk_or_sev
     )
     assert np.array_equal(_flag_bits(split), one)
     assert one.tolist() == [1 | 2 | 32 | 128, 2, 1 | 2 | 16, 1 | 2 | 128]
+
+
+def test_working_through_the_children_in_partitions_changes_nothing():
+    # Large extracts are audited a group of children at a time (run_engine's partitions).
+    from pathlib import Path
+
+    import numpy as np
+    import pandas as pd
+
+    from visit_audit.engine import run_engine
+    from visit_audit.frameworks import load_framework
+    from visit_audit.io import load_cases, load_visits
+
+    root = Path(__file__).resolve().parent.parent / "sample_data"
+    for name in ("measures-of-practice", "barnsley"):
+        fw = load_framework(name)
+        cases = load_cases(root / "cases.csv").frame
+        visits = load_visits(root / "visits.csv").frame
+        kw = {"as_of": dt.date(2026, 10, 31), "calendar": england()}
+        whole = run_engine(cases, visits, fw, **kw)
+        parts = run_engine(cases, visits, fw, partitions=3, **kw)
+
+        def rows(frame):
+            return frame.astype(object).sort_values(list(frame.columns)).reset_index(drop=True)
+
+        assert len(whole.deadlines) > 1000
+        pd.testing.assert_frame_equal(rows(parts.deadlines), rows(whole.deadlines))
+        pd.testing.assert_frame_equal(parts.quality, whole.quality)
+        assert parts.quality_summary == whole.quality_summary
+        assert parts.warnings == whole.warnings
+        assert np.array_equal(parts.episodes.index, whole.episodes.index)

@@ -128,58 +128,95 @@ def lookup(values: pd.Series, among: pd.Series) -> np.ndarray:
     return pc.fill_null(found, -1).to_numpy(zero_copy_only=False)  # int32
 
 
-def attribute(
-    visits: pd.DataFrame,
-    child_ids: pd.Series,
-    ep_child: np.ndarray,
-    ep_start: np.ndarray,
-    ep_last: np.ndarray,
-    ep_ids: pd.Series,
-    as_of: np.datetime64,
-    day: np.ndarray | None = None,
-) -> Attribution:
-    """Attribute records to episodes and collapse them to episode-days.
+@dataclass
+class Records:
+    """The records (visits) as the engine needs them, one aligned array each."""
 
-    ``ep_child`` are the episodes' child codes into ``child_ids`` (distinct);
-    ``ep_last`` is the episode's last day
-    (end_date, or NEVER when open); ``ep_ids`` the episodes' (distinct) ids;
-    ``day`` the records' dates as ``datetime64[D]`` when already at hand.
+    day: np.ndarray  # datetime64[D]
+    bits: np.ndarray  # uint16 flags (see _flag_bits)
+    child: np.ndarray  # child code (-1: a child with no episode)
+    tie: np.ndarray  # index of the episode the record names (-1: none, or unknown)
+    tied: np.ndarray  # bool: the record names an episode (known or not)
+
+    def take(self, rows: np.ndarray) -> Records:
+        return Records(
+            self.day[rows], self.bits[rows], self.child[rows], self.tie[rows], self.tied[rows]
+        )
+
+
+def read_records(
+    visits: pd.DataFrame, child_ids: pd.Series, ep_ids: pd.Series, day: np.ndarray
+) -> Records:
+    """Each record's child code and named episode (among ``child_ids`` and ``ep_ids``,
+    both distinct) and its flag bits.
+
+    The two hash passes over millions of ids run side by side (Arrow lets go of
+    the GIL) while the flag bits are worked out.
     """
-    day = to_days(visits["visit_date"]) if day is None else day
-    keep = day <= as_of
-    # Each record's child code (-1: a child with no episode) and the episode it
-    # names, if any: two hash passes over millions of ids, run side by side
-    # (Arrow lets go of the GIL) while the flag bits are worked out.
     tie = visits["episode_id"]
     with ThreadPoolExecutor(max_workers=2) as pool:
         child_job = pool.submit(lookup, visits["child_id"], child_ids)
         tie_job = pool.submit(lookup, tie, ep_ids)
         bits = _flag_bits(visits)
-        visit_child, t_all = child_job.result(), tie_job.result()
+        child, t_all = child_job.result(), tie_job.result()
     unknown = np.flatnonzero((t_all < 0) & tie.notna().to_numpy(bool))
     # An id naming no episode still ties the record (which then counts for nothing),
     # unless it is blank.
     named = tie.iloc[unknown].astype(str).str.strip().ne("").to_numpy(bool)
     tied = t_all >= 0
     tied[unknown[named]] = True
+    return Records(day, bits, child, t_all, tied)
+
+
+@dataclass
+class Children:
+    """Where each child's episodes are: ``order[first[c] : first[c] + count[c]]``
+    (child codes are dense; a last entry of 0 episodes stands for code -1)."""
+
+    order: np.ndarray
+    first: np.ndarray
+    count: np.ndarray
+
+    @classmethod
+    def of(cls, ep_child: np.ndarray) -> Children:
+        count = np.append(np.bincount(ep_child), 0)
+        return cls(np.argsort(ep_child, kind="stable"), np.cumsum(count) - count, count)
+
+
+def attribute(
+    records: Records,
+    children: Children,
+    ep_child: np.ndarray,
+    ep_start: np.ndarray,
+    ep_last: np.ndarray,
+    as_of: np.datetime64,
+) -> Attribution:
+    """Attribute records to episodes and collapse them to episode-days.
+
+    ``ep_child`` are the episodes' child codes; ``ep_last`` is the episode's last
+    day (end_date, or NEVER when open).
+    """
+    day, bits, visit_child, t_all, tied = (
+        records.day,
+        records.bits,
+        records.child,
+        records.tie,
+        records.tied,
+    )
+    keep = day <= as_of
 
     # Untied records: every episode of the same child open on the day.
     untied = keep & ~tied
     v_idx = np.flatnonzero(untied)
-    # Child codes are dense: the episodes of child c are order[first[c] : first[c] + n[c]].
-    order = np.argsort(ep_child, kind="stable")
-    # A last entry of 0 episodes for code -1 (a child with no episode).
-    n_of_child = np.append(np.bincount(ep_child), 0)
-    first_of_child = np.cumsum(n_of_child) - n_of_child
-    lo = first_of_child[visit_child[v_idx]]
-    counts = n_of_child[visit_child[v_idx]]
+    lo = children.first[visit_child[v_idx]]
+    counts = children.count[visit_child[v_idx]]
     rec = np.repeat(v_idx, counts)
     # positions lo..hi-1 for each record, flattened
     offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    eps = order[np.repeat(lo, counts) + offsets]
+    eps = children.order[np.repeat(lo, counts) + offsets]
     inside = (day[rec] >= ep_start[eps]) & (day[rec] <= ep_last[eps])
     rec, eps = rec[inside], eps[inside]
-    hit = np.zeros(len(visits), dtype=bool)
+    hit = np.zeros(len(day), dtype=bool)
     hit[rec] = True
     no_case_mask = untied.copy()
     no_case_mask[v_idx[counts > 0]] = False

@@ -25,6 +25,7 @@ from visit_audit.engine.days import (
     Children,
     DayTable,
     attribute,
+    group_rank,
     read_records,
     to_days,
 )
@@ -153,7 +154,14 @@ def run_engine(
     blocks: list[tuple[np.ndarray, Block]] = []
     day_tables: list[DayTable] = []
     counts = np.zeros(3, dtype=np.int64)  # unattributed, no_case, tied_outside
-    local = np.zeros(len(episodes), dtype=np.int64)  # position among its plan's episodes
+    # The episodes of each (partition, plan type) in episode order, and the
+    # position of each among them: one stable sort of a small code.
+    width = len(plan_names) + 1
+    group = ep_part * width + plan_code
+    by_group = np.argsort(group, kind="stable")
+    group_bounds = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=n_parts * width))])
+    local = np.empty(len(episodes), dtype=np.int64)
+    local[by_group] = group_rank(group[by_group])
     for part in range(n_parts):
         rows = by_part[part_bounds[part] : part_bounds[part + 1]]
         att = attribute(
@@ -168,17 +176,12 @@ def run_engine(
         day_tables.append(att.days)
         # The partition's episode-days grouped by plan type (one stable radix sort
         # of a small code), each group still sorted by episode and day.
-        mine = ep_part == part
-        members = []
-        for p in range(len(plan_names)):
-            idx = np.flatnonzero(mine & (plan_code == p))
-            local[idx] = np.arange(len(idx))
-            members.append(idx)
         day_plan = plan_code[att.days.ep]
         by_plan = np.argsort(day_plan, kind="stable")
         bounds = np.concatenate([[0], np.cumsum(np.bincount(day_plan, minlength=len(plan_names)))])
         for p, rules in enumerate(framework.plan_types.values()):
-            idx = members[p]
+            g = part * width + p
+            idx = by_group[group_bounds[g] : group_bounds[g + 1]]
             if rules.no_rule or len(idx) == 0:
                 continue
             sel = by_plan[bounds[p] : bounds[p + 1]]

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
+from visit_audit.io.values import distinct, per_row
 from visit_audit.result import arrow_text
 
 # Flag bits of one episode-day (OR of the day's records).
@@ -72,9 +72,7 @@ def _flag_bits(visits: pd.DataFrame) -> np.ndarray:
     seen = face_to_face & visits["seen"].to_numpy(dtype=bool)
     # What a seen record says; kept below only where the record is a seen one.
     flags = _classes(
-        visits["location"],
-        lambda w: np.where(w.eq("home"), HOME, np.where(w.ne(""), AWAY, 0)),
-        missing=0,
+        visits["location"], lambda w: np.where(w.eq("home"), HOME, np.where(w.ne(""), AWAY, 0))
     ).astype(np.uint16)
     flags |= np.uint16(SEEN)
     for column, yes_bit, no_bit in (
@@ -95,20 +93,12 @@ def _bit_where(mask: np.ndarray, bit: int) -> np.ndarray:
     return np.multiply(mask, np.uint16(bit), dtype=np.uint16)
 
 
-def _classes(values: pd.Series, classify, missing=False) -> np.ndarray:
+def _classes(values: pd.Series, classify) -> np.ndarray:
     """``classify`` applied to the few distinct words of a text column (trimmed,
-    case-folded), spread back over its rows; ``missing`` for a missing value."""
-    encoded = pc.dictionary_encode(arrow_text(values))
-    if isinstance(encoded, pa.ChunkedArray):  # one dictionary for every chunk
-        encoded = encoded.unify_dictionaries()
-        chunks = encoded.chunks or [pa.array([], pa.string()).dictionary_encode()]
-        dictionary, indices = chunks[0].dictionary, [c.indices for c in chunks]
-    else:
-        dictionary, indices = encoded.dictionary, [encoded.indices]
-    words = pd.Series(dictionary.to_pylist(), dtype=object).str.strip().str.casefold()
-    per_word = np.append(np.asarray(classify(words), dtype=type(missing)), missing)
-    codes = np.concatenate([pc.fill_null(i, -1).to_numpy(zero_copy_only=False) for i in indices])
-    return per_word[codes]  # code -1 (missing) takes the appended value
+    case-folded; a missing value reads as ""), spread back over its rows."""
+    words, positions = distinct(pc.fill_null(arrow_text(values), ""))
+    words = pd.Series(words.to_pylist(), dtype=object).str.strip().str.casefold()
+    return per_row(np.asarray(classify(words)), positions)
 
 
 def to_days(values: pd.Series) -> np.ndarray:

@@ -525,6 +525,15 @@ def test_flag_bits_are_the_same_whether_arrow_holds_a_column_in_one_chunk_or_sev
     )
     assert np.array_equal(_flag_bits(split), one)
     assert one.tolist() == [1 | 2 | 32 | 128, 2, 1 | 2 | 16, 1 | 2 | 128]
+    # As io makes them: the few-valued text as categoricals (codes read, not text),
+    # the Y/N answers as pandas' boolean (its values and mask read in place).
+    typed = frame.assign(
+        location=frame["location"].astype("category"),
+        visit_type=frame["visit_type"].astype("category"),
+        **{c: frame[c].astype("boolean") for c in ("seen_alone", "bedroom_seen", "unannounced")},
+    )
+    assert isinstance(typed["seen_alone"].array, pd.arrays.BooleanArray)
+    assert np.array_equal(_flag_bits(typed), one)
 
 
 def test_working_through_the_children_in_partitions_changes_nothing():

@@ -74,6 +74,32 @@ def test_visits_frame_columns_and_dtypes(tmp_path):
     _accounted(x)
 
 
+def test_visit_type_and_location_are_categoricals_of_their_distinct_words(tmp_path):
+    # Few distinct words over many rows: each word once (trimmed, sorted), a small
+    # code per row; a blank location is missing.
+    path = write_csv(
+        tmp_path / "visits.csv",
+        ["child_id", "visit_date", "visit_type", "location"],
+        [["C1", "2025-01-06", "Home visit", " Home "], ["C1", "2025-01-07", "Phone call", ""],
+         ["C2", "2025-01-08", "RHI", "School"], ["C2", "2025-01-09", "visit", "Home"]],
+    )  # fmt: skip
+    f = load_visits(path).frame
+    for column in ("visit_type", "location"):
+        assert isinstance(f[column].dtype, pd.CategoricalDtype)
+    assert f["visit_type"].tolist() == ["visit", "contact", "return_home_interview", "visit"]
+    assert list(f["visit_type"].cat.categories) == ["contact", "return_home_interview", "visit"]
+    assert f["location"].tolist()[::2] == ["Home", "School"] and pd.isna(f["location"].iloc[1])
+    assert list(f["location"].cat.categories) == ["Home", "School"]
+    # The rows the loader rejects leave the codes of the others as they were.
+    path = write_csv(
+        tmp_path / "v2.csv",
+        ["child_id", "visit_date", "location"],
+        [["", "2025-01-06", "Away"], ["C1", "2025-01-07", "Home"], ["C1", "bad", "Home"]],
+    )
+    x = load_visits(path)
+    assert x.frame["location"].tolist() == ["Home"] and len(x.rejected) == 2
+
+
 # Rejections -------------------------------------------------------------------
 
 

@@ -80,10 +80,10 @@ def _flag_bits(visits: pd.DataFrame) -> np.ndarray:
         ("bedroom_seen", BEDROOM_Y, BEDROOM_N),
         ("seen_alone", ALONE_Y, ALONE_N),
     ):
-        answer = visits[column]  # True, False or unknown
-        flags |= _bit_where(answer.to_numpy(dtype=bool, na_value=False), yes_bit)
+        yes, no = _answers(visits[column])
+        flags |= _bit_where(yes, yes_bit)
         if no_bit:
-            flags |= _bit_where((answer == False).to_numpy(dtype=bool, na_value=False), no_bit)  # noqa: E712
+            flags |= _bit_where(no, no_bit)
     np.multiply(flags, seen, out=flags)
     flags |= np.uint16(ANY)
     return flags
@@ -93,11 +93,27 @@ def _bit_where(mask: np.ndarray, bit: int) -> np.ndarray:
     return np.multiply(mask, np.uint16(bit), dtype=np.uint16)
 
 
+def _answers(answer: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(yes, no) of a Y/N column that may be unknown (pandas' boolean, or objects)."""
+    values = answer.array
+    if isinstance(values, pd.arrays.BooleanArray):  # as io makes it: read in place
+        known = ~values._mask
+        return values._data & known, ~values._data & known
+    yes = answer.to_numpy(dtype=bool, na_value=False)
+    return yes, (answer == False).to_numpy(dtype=bool, na_value=False)  # noqa: E712
+
+
 def _classes(values: pd.Series, classify) -> np.ndarray:
     """``classify`` applied to the few distinct words of a text column (trimmed,
     case-folded; a missing value reads as ""), spread back over its rows."""
-    words, positions = distinct(pc.fill_null(arrow_text(values), ""))
-    words = pd.Series(words.to_pylist(), dtype=object).str.strip().str.casefold()
+    if isinstance(values.dtype, pd.CategoricalDtype):  # as io makes it: codes at hand
+        words = pd.Series(["", *map(str, values.cat.categories)], dtype=object)
+        # Missing (-1) reads as "" (pandas' code type leaves room for the + 1).
+        positions = values.cat.codes.to_numpy() + 1
+    else:
+        found, positions = distinct(pc.fill_null(arrow_text(values), ""))
+        words = pd.Series(found.to_pylist(), dtype=object)
+    words = words.str.strip().str.casefold()
     return per_row(np.asarray(classify(words)), positions)
 
 

@@ -29,6 +29,7 @@ from visit_audit.io.values import (
     distinct,
     quoted,
     read_bool,
+    read_category,
     read_plan_type,
     read_visit_type,
     text_series,
@@ -464,7 +465,7 @@ def load_visits(
         no_child = pc.equal(child, "").to_numpy(zero_copy_only=False)
         data.update(
             child_id=as_text(child),
-            location=as_text(reader.trimmed("location")),
+            location=read_category(reader.text("location")),
             episode_id=as_text(reader.trimmed("episode_id")),
             worker=as_text(reader.trimmed("worker")),
         )

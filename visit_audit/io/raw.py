@@ -261,6 +261,7 @@ def _read_csv(data: bytes, file: str, role: str, columns: Mapping[str, str] | No
 
 
 _FEW_VALUES = {"bool", "seen", "visit_type", "plan_type"}
+_FEW_VALUE_FIELDS = {"location"}  # text, but a handful of places
 
 
 def _column_types(
@@ -281,7 +282,8 @@ def _column_types(
         for pos, _ in hits:
             kind = kinds[name]
             timed = kind == "date" and any(len(r[pos].strip()) > 10 for r in rows if pos < len(r))
-            if kind in _FEW_VALUES or (kind == "date" and not timed):
+            few = kind in _FEW_VALUES or name in _FEW_VALUE_FIELDS
+            if few or (kind == "date" and not timed):
                 types[f"f{pos}"] = pa.dictionary(pa.int32(), pa.string())
     return types
 

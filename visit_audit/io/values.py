@@ -174,10 +174,6 @@ def per_row(table: np.ndarray, positions: np.ndarray) -> np.ndarray:
     return taken.to_numpy(zero_copy_only=False).view(table.dtype)
 
 
-# Rows at a time when a large text column is built from its distinct values.
-_BLOCK = 1 << 20
-
-
 def _words(values: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(pc.utf8_lower(values), r"\s+", " ")
 
@@ -214,12 +210,30 @@ def read_visit_type(column: pa.Array) -> pa.Array:
     rhi = pc.match_substring_regex(key, RHI_PATTERN)
     contact = pc.or_(pc.equal(key, "contact"), pc.match_substring_regex(key, CONTACT_PATTERN))
     kinds = pc.if_else(rhi, "return_home_interview", pc.if_else(contact, "contact", "visit"))
-    kinds = kinds.cast(pa.large_string())
-    # A block of rows at a time: arrow builds the text of a large column faster
-    # in several buffers than in one that keeps growing.
-    idx = pa.array(idx)
-    blocks = [kinds.take(idx.slice(start, _BLOCK)) for start in range(0, len(idx), _BLOCK)]
-    return pa.chunked_array(blocks, type=pa.large_string())
+    return as_category(kinds, idx)
+
+
+def read_category(column: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
+    """A text column of few distinct values, trimmed, dictionary-encoded (see
+    :func:`as_category`): trimmed once per distinct value, not once per row."""
+    values, positions = distinct(column)
+    return as_category(trim(values), positions)
+
+
+def as_category(values: pa.Array, positions: np.ndarray) -> pa.DictionaryArray:
+    """The column whose rows read ``values[positions]``, dictionary-encoded (a
+    pandas categorical): each distinct word once, sorted, "" read as missing.
+
+    No text is made per row, only one small integer code each.
+    """
+    # Only the words some row holds (a column read with its header holds that too).
+    used = np.bincount(positions, minlength=len(values)) > 0
+    words = pc.unique(values.filter(pa.array(used)))
+    words = words.filter(pc.not_equal(words, ""))
+    words = words.take(pc.sort_indices(words)).cast(pa.large_string())
+    code = pc.fill_null(pc.index_in(values, value_set=words), -1)
+    rows = per_row(code.to_numpy(zero_copy_only=False).astype(np.int32), positions)
+    return pa.DictionaryArray.from_arrays(pa.array(rows, mask=rows < 0), words)
 
 
 def read_plan_type(column: pa.Array, aliases: Mapping[str, str]) -> tuple[pa.Array, np.ndarray]:

@@ -560,3 +560,21 @@ def test_duration_parse_rejects_a_negative_duration(text):
 def test_duration_str_reads_back(duration, text):
     assert str(duration) == text
     assert Duration.parse(str(duration)) == duration
+
+
+def test_one_calendar_asked_from_several_threads_at_once_answers_as_alone():
+    # The engine audits two partitions of children at a time with one calendar,
+    # whose covered years widen as dates from other decades arrive.
+    from concurrent.futures import ThreadPoolExecutor
+
+    starts = [
+        np.arange(f"{y}-01-01", f"{y}-12-31", dtype="datetime64[D]") for y in range(1950, 2090, 7)
+    ]
+    alone = [WorkingCalendar("england").add_working_days(d, 10) for d in starts]
+    for _ in range(5):
+        shared = WorkingCalendar("england")
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            both = list(pool.map(lambda d: shared.add_working_days(d, 10), starts))
+        assert all(np.array_equal(a, b) for a, b in zip(alone, both, strict=True))
+        days = np.array(["1950-12-25", "2088-12-27", "2088-12-29"], dtype="datetime64[D]")
+        assert shared.is_working_day(days).tolist() == [False, False, True]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -118,6 +119,9 @@ class WorkingCalendar:
         # takes a few milliseconds a year); without them, the years of the first
         # dates asked about, widened whenever later dates fall outside.
         self.years = years if years is not None else range(0)
+        # The engine asks from several threads at once: the years are widened,
+        # and the tables made for them, under this lock.
+        self._lock = threading.RLock()
 
     @cached_property
     def holidays(self) -> np.ndarray:
@@ -130,26 +134,28 @@ class WorkingCalendar:
     def busdaycal(self) -> np.busdaycalendar:
         return np.busdaycalendar(weekmask="1111100", holidays=self.holidays)
 
-    def _covers(self, dates: np.ndarray, beyond: int = 0) -> None:
-        """Widen the covered years to the dates (and ``beyond`` working days after them)."""
+    def _covering(self, dates: np.ndarray, derived: str, beyond: int = 0):
+        """The ``derived`` table (busdaycal or _table), once the covered years
+        reach the dates (and ``beyond`` working days after them)."""
         valid = dates[~np.isnat(dates) & (dates < NEVER)]
-        if valid.size == 0:
-            return
-        lo = int(str(valid.min())[:4])
-        hi = int(str(valid.max())[:4]) + beyond // 250
-        if not self.years:
-            self.years = range(lo - 1, hi + 2)
-        elif lo < self.years.start or hi + 1 >= self.years.stop:
-            self.years = range(min(lo - 1, self.years.start), max(hi + 2, self.years.stop))
-            for derived in ("holidays", "busdaycal", "_table"):
-                self.__dict__.pop(derived, None)
+        with self._lock:
+            if valid.size:
+                lo = int(str(valid.min())[:4])
+                hi = int(str(valid.max())[:4]) + beyond // 250
+                if not self.years:
+                    self.years = range(lo - 1, hi + 2)
+                elif lo < self.years.start or hi + 1 >= self.years.stop:
+                    self.years = range(min(lo - 1, self.years.start), max(hi + 2, self.years.stop))
+                    for name in ("holidays", "busdaycal", "_table"):
+                        self.__dict__.pop(name, None)
+            return getattr(self, derived)
 
     def is_working_day(self, dates: np.ndarray) -> np.ndarray:
         dates = np.asarray(dates, dtype="datetime64[D]")
-        self._covers(dates)
+        busdaycal = self._covering(dates, "busdaycal")
         out = np.zeros(dates.shape, dtype=bool)
         ok = ~np.isnat(dates)
-        out[ok] = np.is_busday(dates[ok], busdaycal=self.busdaycal)
+        out[ok] = np.is_busday(dates[ok], busdaycal=busdaycal)
         return out
 
     def add_working_days(self, dates: np.ndarray, n: int) -> np.ndarray:
@@ -159,14 +165,13 @@ class WorkingCalendar:
         the first working day after it is Monday (timescales.md §1).
         """
         dates = np.asarray(dates, dtype="datetime64[D]")
-        self._covers(dates, beyond=n)
-        out = np.full(dates.shape, NAT)
-        ok = ~np.isnat(dates) & (dates < NEVER)
         if n < 0:
             raise ValueError(f"cannot add {n} working days: durations are not negative")
+        first, done, working = self._covering(dates, "_table", beyond=n)
+        out = np.full(dates.shape, NAT)
+        ok = ~np.isnat(dates) & (dates < NEVER)
         # Working days up to and including each day (a day off counts as the working
         # day before it, as rolling backward does), then the n-th after that one.
-        first, done, working = self._table
         out[ok] = working[done[(dates[ok] - first).astype(np.int64)] + n - 1]
         out[dates == NEVER] = NEVER
         return out

@@ -8,6 +8,7 @@ shape for every rule kind), the quality exceptions and the warnings.
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,6 +23,7 @@ from visit_audit.engine.days import (
     BEDROOM_Y,
     HOME,
     SEEN,
+    Attribution,
     Children,
     DayTable,
     attribute,
@@ -145,15 +147,13 @@ def run_engine(
     # faster per record than on ten million (memory reused, caches hit).
     n_parts = partitions or max(1, len(visits) // PARTITION_RECORDS)
     ep_part = ep_child % n_parts
+    # (A small unsigned code: numpy sorts it stably by radix.)
     rec_part = np.where(
         records.child >= 0, records.child % n_parts, np.arange(len(visits)) % n_parts
-    )
+    ).astype(np.min_scalar_type(n_parts))
     by_part = np.argsort(rec_part, kind="stable")
     part_bounds = np.concatenate([[0], np.cumsum(np.bincount(rec_part, minlength=n_parts))])
     children = Children.of(ep_child)
-    blocks: list[tuple[np.ndarray, Block]] = []
-    day_tables: list[DayTable] = []
-    counts = np.zeros(3, dtype=np.int64)  # unattributed, no_case, tied_outside
     # The episodes of each (partition, plan type) in episode order, and the
     # position of each among them: one stable sort of a small code.
     width = len(plan_names) + 1
@@ -162,7 +162,8 @@ def run_engine(
     group_bounds = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=n_parts * width))])
     local = np.empty(len(episodes), dtype=np.int64)
     local[by_group] = group_rank(group[by_group])
-    for part in range(n_parts):
+
+    def audit_part(part: int) -> tuple[Attribution, list[tuple[np.ndarray, Block]]]:
         rows = by_part[part_bounds[part] : part_bounds[part + 1]]
         att = attribute(
             records if n_parts == 1 else records.take(rows),
@@ -172,13 +173,12 @@ def run_engine(
             last,
             as_of_d,
         )
-        counts += (att.unattributed, att.no_case, att.tied_outside)
-        day_tables.append(att.days)
         # The partition's episode-days grouped by plan type (one stable radix sort
         # of a small code), each group still sorted by episode and day.
         day_plan = plan_code[att.days.ep]
         by_plan = np.argsort(day_plan, kind="stable")
         bounds = np.concatenate([[0], np.cumsum(np.bincount(day_plan, minlength=len(plan_names)))])
+        found: list[tuple[np.ndarray, Block]] = []
         for p, rules in enumerate(framework.plan_types.values()):
             g = part * width + p
             idx = by_group[group_bounds[g] : group_bounds[g + 1]]
@@ -197,13 +197,29 @@ def run_engine(
                 as_of=as_of_d,
             )
             initial, chain_start = initial_deadlines(rules, eps, days, calendar)
-            found = list(initial)
+            plan_blocks = list(initial)
             recurring = recurring_deadlines(rules, eps, days, chain_start, calendar)
             if recurring is not None:
-                found.append(recurring)
-            found += count_windows(rules, eps, days)
-            found += milestones(rules, eps, calendar)
-            blocks += [(idx, b) for b in found]
+                plan_blocks.append(recurring)
+            plan_blocks += count_windows(rules, eps, days)
+            plan_blocks += milestones(rules, eps, calendar)
+            found += [(idx, b) for b in plan_blocks]
+        return att, found
+
+    # Two partitions at a time: numpy lets go of the GIL in its large steps, so
+    # the second core works too. The results are taken in partition order.
+    if n_parts == 1:
+        done = [audit_part(0)]
+    else:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            done = list(pool.map(audit_part, range(n_parts)))
+    blocks: list[tuple[np.ndarray, Block]] = []
+    day_tables: list[DayTable] = []
+    counts = np.zeros(3, dtype=np.int64)  # unattributed, no_case, tied_outside
+    for att, found in done:
+        counts += (att.unattributed, att.no_case, att.tied_outside)
+        day_tables.append(att.days)
+        blocks += found
 
     unattributed, no_case, tied_outside = (int(c) for c in counts)
     if unattributed:
@@ -249,6 +265,7 @@ def _deadline_frame(episodes: pd.DataFrame, blocks: list[tuple[np.ndarray, Block
 
     Only integer codes are gathered per deadline: the text of an episode
     (child, episode, worker, team, plan type) is looked up once per episode.
+    The columns are built two at a time (numpy and Arrow let go of the GIL).
     """
     if not blocks:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in DEADLINE_COLUMNS})
@@ -256,40 +273,53 @@ def _deadline_frame(episodes: pd.DataFrame, blocks: list[tuple[np.ndarray, Block
     real = [b.due < NEVER for _, b in blocks]
     every = all(r.all() for r in real)
 
-    def cat(values: list[np.ndarray]) -> np.ndarray:
-        return np.concatenate(
-            values if every else [v[r] for v, r in zip(values, real, strict=True)]
-        )
+    def cat(values: list[np.ndarray], dtype=None) -> np.ndarray:
+        """The blocks' arrays end to end, cast to ``dtype`` on the way (one pass)."""
+        parts = values if every else [v[r] for v, r in zip(values, real, strict=True)]
+        return np.concatenate(parts, dtype=dtype, casting="same_kind")
 
     ep = cat([idx[b.ep] for idx, b in blocks])
-    kind = cat([np.full(len(b.ep), KINDS.index(b.kind), dtype=np.int8) for _, b in blocks])
     # Requirement codes: each block's own list, offset into one list of names.
     names: list[str] = []
     codes = []
     for _, b in blocks:
         codes.append(b.requirement.astype(np.int32) + len(names))
         names += b.requirements
-    # Each text column of the episodes as codes for the episodes with deadlines,
-    # then one gather of those codes per deadline.
     with_deadlines = np.flatnonzero(np.bincount(ep, minlength=len(episodes)))
-    frame = {}
-    for c in ("child_id", "episode_id", "plan_type", "worker", "team"):
+
+    def episode_text(c: str) -> pd.Categorical:
+        # The episodes' text as codes for the episodes with deadlines, then one
+        # gather of those codes per deadline.
         per_ep = sorted_categorical(with_deadlines, episodes[c])
         codes_of_ep = np.full(len(episodes), -1, dtype=np.int32)
         codes_of_ep[with_deadlines] = per_ep.codes
-        frame[c] = pd.Categorical.from_codes(
+        return pd.Categorical.from_codes(
             codes_of_ep[ep], categories=per_ep.categories, validate=False
         )
-    frame.update(
-        kind=sorted_categorical(kind, KINDS),
-        requirement=sorted_categorical(cat(codes), names),
-        anchor_date=_ts(cat([b.anchor for _, b in blocks])),
-        due_date=_ts(cat([b.due for _, b in blocks])),
-        visit_date=_ts(cat([b.visit for _, b in blocks])),
-        status=sorted_categorical(cat([b.status for _, b in blocks]), STATUS_NAMES),
-        days_late=cat([b.days_late for _, b in blocks]),
-        settled_date=_ts(cat([b.settled for _, b in blocks])),
+
+    def dates(field: str) -> np.ndarray:
+        return cat([getattr(b, field) for _, b in blocks], dtype="datetime64[s]")
+
+    def kinds() -> pd.Categorical:
+        return sorted_categorical(
+            cat([np.full(len(b.ep), KINDS.index(b.kind), dtype=np.int8) for _, b in blocks]),
+            KINDS,
+        )
+
+    jobs = {c: (episode_text, c) for c in ("child_id", "episode_id", "plan_type", "worker", "team")}
+    jobs.update(
+        kind=(kinds,),
+        requirement=(lambda: sorted_categorical(cat(codes), names),),
+        anchor_date=(dates, "anchor"),
+        due_date=(dates, "due"),
+        visit_date=(dates, "visit"),
+        status=(lambda: sorted_categorical(cat([b.status for _, b in blocks]), STATUS_NAMES),),
+        days_late=(cat, [b.days_late for _, b in blocks]),
+        settled_date=(dates, "settled"),
     )
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {c: pool.submit(*job) for c, job in jobs.items()}
+        frame = {c: f.result() for c, f in futures.items()}
     return pd.DataFrame(frame, columns=list(DEADLINE_COLUMNS), copy=False)
 
 

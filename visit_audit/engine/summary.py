@@ -77,8 +77,10 @@ def upcoming(
             & (due <= pd.Timestamp(horizon))
         ]
     )
-    ends = episodes.set_index("episode_id")["end_date"]
-    end = window["episode_id"].map(ends)
+    # The end dates of the window's episodes only (a handful among many).
+    mine = episodes.loc[episodes["episode_id"].isin(window["episode_id"].unique())]
+    at = pd.Index(mine["episode_id"]).get_indexer(window["episode_id"])
+    end = pd.Series(mine["end_date"].to_numpy()[at], index=window.index)
     # Open at as_of, and not closing on or before the deadline (then it is nothing, §3.5).
     open_ = end.isna() | ((end > pd.Timestamp(as_of_d)) & (end > window["due_date"]))
     return sort_findings(window.loc[open_])[list(UPCOMING_COLUMNS)]
@@ -149,9 +151,10 @@ def summarise(
     counted = deadlines.loc[scope, ["plan_type", "team", "status"]]
     active = active_episodes(episodes, period)
     active = active.loc[active["plan_type"].isin(list(framework.plan_types))]
+    child = pd.factorize(active["child_id"])[0].astype(np.int64)  # hashed once, used thrice
     by_plan: dict[str, dict] = {}
     tally = _counts(counted, counted["plan_type"])
-    plan_eps = _episode_counts(active, active["plan_type"])
+    plan_eps = _episode_counts(child, active["plan_type"])
     for name in framework.plan_types:
         if name not in plan_eps:
             continue
@@ -162,7 +165,7 @@ def summarise(
         by_plan[name] = row
 
     team_tally = _counts(counted, _team_labels(counted["team"]))
-    team_eps = _episode_counts(active, _team_labels(active["team"]))
+    team_eps = _episode_counts(child, _team_labels(active["team"]))
     by_team = {}
     for team in sorted(set(team_eps) | set(team_tally.index)):
         n_eps, n_children = team_eps.get(team, (0, 0))
@@ -173,18 +176,18 @@ def summarise(
     return {
         "by_plan_type": by_plan,
         "by_team": by_team,
-        "overall": _row(len(active), active["child_id"].nunique(), overall),
+        "overall": _row(len(active), len(np.unique(child[child >= 0])), overall),
     }
 
 
-def _episode_counts(episodes: pd.DataFrame, by: pd.Series) -> dict[str, tuple[int, int]]:
-    """(episodes, distinct children) per value of ``by``: bincounts of integer codes."""
-    if episodes.empty:
+def _episode_counts(child: np.ndarray, by: pd.Series) -> dict[str, tuple[int, int]]:
+    """(episodes, distinct children) per value of ``by``, given each episode's
+    child code (-1: no child id): bincounts of integer codes."""
+    if len(child) == 0:
         return {}
     group, groups = _codes(by)
-    child, _ = pd.factorize(episodes["child_id"])
     known = group >= 0
-    group, child = group[known], child[known].astype(np.int64)
+    group, child = group[known], child[known]
     n_eps = np.bincount(group, minlength=len(groups))
     width = int(child.max()) + 1 if len(child) else 1
     pairs = np.sort(group * width + child)

@@ -9,8 +9,12 @@ are mode 0600 and leave no temporary file behind.
 from __future__ import annotations
 
 import json
+import os
+import platform
 import shutil
 import stat
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -299,3 +303,20 @@ def test_failed_write_leaves_no_temp_file(tmp_path):
     assert result.exit_code == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_console_command_asks_malloc_to_keep_freed_memory_unless_told_not_to():
+    # A setting of the whole process (visit_audit.memory), so tried in a child process.
+    code = "from visit_audit.memory import keep_freed_memory as k; print(k())"
+
+    def run(value):
+        env = {k: v for k, v in os.environ.items() if k != "VISIT_AUDIT_MALLOC"}
+        if value is not None:
+            env["VISIT_AUDIT_MALLOC"] = value
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+        return out.stdout.strip()
+
+    glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert run(None) == str(glibc)
+    assert run("default") == "False"
+    assert run("heap") == str(glibc)

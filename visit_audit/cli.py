@@ -438,6 +438,9 @@ def _main(
 
 def main() -> None:
     """Console entry point: usage errors become one sentence and exit 2."""
+    from visit_audit.memory import keep_freed_memory
+
+    keep_freed_memory()
     try:
         code = app(standalone_mode=False)
     except typer.Abort:

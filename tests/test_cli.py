@@ -528,6 +528,64 @@ def test_when_only_the_visits_are_unreadable_their_error_is_told(tmp_path):
     assert "missing-visits.csv: no such file" in result.output
 
 
+# The extracts are read in the background from the start of a run; a file's error
+# is still told only when no check made before reading it has failed.
+@pytest.mark.parametrize(
+    ("extra", "told"),
+    [
+        (
+            ["--report", "out.xls", "--json", "{cases}", "--pseudonymise", "--framework", "nope"],
+            "the report must be an .xlsx file",
+        ),
+        (
+            ["--json", "{cases}", "--pseudonymise", "--framework", "nope", "--columns", "{map}"],
+            "is one of the input files",
+        ),
+        (["--pseudonymise", "--framework", "nope", "--columns", "{map}"], "needs a key"),
+        (["--framework", "nope", "--columns", "{map}"], "unknown framework 'nope'"),
+        (["--columns", "{map}"], "cols.toml: not a valid TOML column map"),
+        (["--columns", "{missing_map}"], "no such column-map file"),
+        ([], "cases.csv: no column for start_date"),
+    ],
+    ids=["report-suffix", "overwrite", "key", "framework", "column-map", "no-column-map", "cases"],
+)
+def test_which_error_is_told_first(tmp_path, monkeypatch, extra, told):
+    monkeypatch.delenv("VISIT_AUDIT_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    cases = tmp_path / "cases.csv"
+    cases.write_text("child_id,plan_type\nC1,child_in_need\n")  # no start_date column
+    visits = tmp_path / "missing-visits.csv"
+    (tmp_path / "cols.toml").write_text("[cases\n")
+    names = {"cases": cases, "map": tmp_path / "cols.toml", "missing_map": tmp_path / "no.toml"}
+    args = [a.format(**names) for a in extra]
+    result = runner.invoke(app, ["audit", str(cases), str(visits), "--as-of", AS_OF, *args])
+    assert result.exit_code == 2
+    assert told in result.output
+    assert "missing-visits" not in result.output
+    assert "start_date" not in result.output or told.endswith("start_date")
+    assert cases.read_text() == "child_id,plan_type\nC1,child_in_need\n"
+
+
+def test_a_column_map_reaches_both_extracts(tmp_path):
+    # The map is loaded before the extracts are read: the reading needs it.
+    cols = tmp_path / "cols.toml"
+    cols.write_text('[cases]\n"Kid" = "child_id"\n\n[visits]\n"Kid" = "child_id"\n')
+    cases = write_csv(
+        tmp_path / "cases.csv", ["Kid", "Plan Type", "Start Date"], [["C1", "CIN", "01/10/2026"]]
+    )
+    visits = write_csv(
+        tmp_path / "visits.csv", ["Kid", "Date of Visit"], [["C1", "02/10/2026"], ["", "x"]]
+    )
+    result = run("audit", cases, visits, "--as-of", AS_OF, "--columns", cols, "--json", "-")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert [(i["file"], i["rows"], i["rejected"]) for i in out["inputs"]] == [
+        ("cases.csv", 1, 0),
+        ("visits.csv", 2, 1),
+    ]
+    assert out["rejected"][0]["reason"].startswith("no child_id")
+
+
 def test_a_reader_closing_standard_output_gets_one_line_not_a_traceback():
     # `visit-audit audit … --json - | head -c 10`: the pipe closes before the JSON is out.
     proc = subprocess.Popen(

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from test_io_support import CASE_HEADER, VISIT_HEADER, iso, reasons, write_csv
 
+import visit_audit
 from visit_audit.errors import InputError
 from visit_audit.io import Extract, load_cases, load_visits
 from visit_audit.io.fields import CASE_COLUMNS, VISIT_COLUMNS
+from visit_audit.io.raw import read_raw
 from visit_audit.plan_types import alias_table
 
 
@@ -416,3 +422,57 @@ def test_sheet_named_for_a_csv(tmp_path):
     path = write_csv(tmp_path / "visits.csv", VISIT_HEADER, [])
     with pytest.raises(InputError, match="the file is CSV"):
         load_visits(path, sheet="Visits")
+
+
+# Read beforehand (the command line reads while pandas is imported) ------------
+
+
+def _same(a: Extract, b: Extract) -> None:
+    pd.testing.assert_frame_equal(a.frame, b.frame)
+    pd.testing.assert_frame_equal(a.rejected, b.rejected)
+    assert a.info == b.info and a.warnings == b.warnings
+
+
+def test_a_table_read_beforehand_is_loaded_as_the_file(tmp_path):
+    cases = write_csv(
+        tmp_path / "cases.csv",
+        ["Kid", *CASE_HEADER[1:]],
+        [["C1", "CIN", "06/01/2025", "", ""], ["", "CIN", "06/01/2025", "", ""]],
+    )
+    visits = write_csv(tmp_path / "visits.csv", VISIT_HEADER, [["C1", "06/01/2025", "", "x"]])
+    columns = {"Kid": "child_id"}
+    raw = read_raw(cases, "cases", columns=columns)
+    # The path is not read again: the table is.
+    got = load_cases(tmp_path / "gone.csv", columns=columns, raw=raw)
+    _same(got, load_cases(cases, columns=columns))
+    assert got.info.path == str(cases) and len(got.rejected) == 1
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        _same(load_visits(visits, raw=pool.submit(read_raw, visits, "visits")), load_visits(visits))
+
+
+def test_a_read_beforehand_tells_its_error_when_loaded(tmp_path):
+    missing = tmp_path / "visits.csv"
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reading = pool.submit(read_raw, missing, "visits")
+        with pytest.raises(InputError, match="visits.csv: no such file"):
+            load_visits(missing, raw=reading)
+        # A --columns field that does not exist is still told first.
+        with pytest.raises(InputError, match="'Kid' = 'kid' is not a field"):
+            load_visits(missing, columns={"Kid": "kid"}, raw=reading)
+
+
+def test_reading_a_csv_file_needs_no_pandas(tmp_path):
+    # The command line reads the extracts while pandas is imported: the CSV reader
+    # must not import it itself.
+    path = write_csv(tmp_path / "visits.csv", VISIT_HEADER, [["C1", "06/01/2025", "", "Y"]])
+    script = (
+        "import sys\n"
+        "from visit_audit.io.raw import read_raw\n"
+        "assert 'pandas' not in sys.modules\n"
+        f"raw = read_raw({str(path)!r}, 'visits')\n"
+        "assert raw.headers == ['child_id', 'visit_date', 'visit_type', 'seen'], raw.headers\n"
+        "assert 'pandas' not in sys.modules, 'read_raw imported pandas'\n"
+    )
+    here = Path(visit_audit.__file__).parents[1]  # this checkout, not an installed copy
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=here)
+    assert proc.returncode == 0, proc.stderr

@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from enum import StrEnum
 from pathlib import Path
 from typing import NoReturn
@@ -219,14 +220,29 @@ def audit(
     """Audit every deadline of every child's history and report late, missed and overdue visits."""
     as_of_date, period = resolve_period(as_of, month, date_from, date_to)
     grades = parse_thresholds(thresholds)
-    with _errors(debug):
-        from visit_audit.audit import run_audit
-        from visit_audit.frameworks import load_framework
-        from visit_audit.io import load_column_map
-        from visit_audit.report.terminal import make_console, progress, render_summary
-
+    with _errors(debug), _background(workers=2) as reading:
         if report is not None and report.suffix.lower() != ".xlsx":
             raise typer.BadParameter("the report must be an .xlsx file", param_hint="--report")
+        # Both extracts are read from here on, in the background (Arrow parses a CSV
+        # file on threads of its own, without the GIL), while pandas is imported and
+        # the framework loaded. Reading needs the column map, so it is loaded first.
+        # Errors are still told in the old order: the checks below, then the column
+        # map's, then the files' (the cases' before the visits').
+        from visit_audit.io.fields import load_column_map
+
+        mapping, mapping_error = {}, None
+        try:
+            if columns:
+                mapping = load_column_map(columns)
+        except Exception as exc:  # raised below, in its place
+            mapping_error = exc
+        sheets = (cases_sheet, visits_sheet)
+        raws = None if mapping_error else _read_ahead(reading, cases, visits, mapping, sheets)
+
+        from visit_audit.audit import run_audit
+        from visit_audit.frameworks import load_framework
+        from visit_audit.report.terminal import make_console, progress, render_summary
+
         targets = [Path(t) for t in (report, None if json_out in (None, "-") else json_out) if t]
         if targets:
             from visit_audit.report.atomic import refuse_overwrite_inputs
@@ -237,13 +253,12 @@ def audit(
 
         key = load_key(key_file=key_file) if pseudonymise or key_file else None
         fw = load_framework(framework)
-        mapping = load_column_map(columns) if columns else {}
+        if mapping_error is not None:
+            raise mapping_error
         err_console = make_console(stderr=True)
         with progress(err_console) as step:
             step("reading cases and visits")
-            case_x, visit_x = _load_both(
-                cases, visits, fw, mapping, (cases_sheet, visits_sheet), date_format
-            )
+            case_x, visit_x = _load_both(cases, visits, fw, mapping, sheets, date_format, raws=raws)
             step("auditing")
             import pandas as pd
 
@@ -281,13 +296,37 @@ def audit(
         raise typer.Exit(1)
 
 
-def _load_both(cases, visits, fw, mapping, sheets, date_format):
-    """Load the two extracts at once (Arrow and numpy let go of the GIL while they
-    work, so the second core is used); the cases' error, if any, is the one told."""
-    from concurrent.futures import ThreadPoolExecutor
+@contextlib.contextmanager
+def _background(workers: int):
+    """A thread pool that is not waited for on the way out: when the command
+    stops on an error, what its threads are still reading is not needed."""
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
+
+def _read_ahead(pool, cases, visits, mapping, sheets):
+    """Start reading both extracts in ``pool``: Futures of their raw tables, each
+    holding the read's error, if any, until a loader takes it."""
+    from visit_audit.io.raw import read_raw
+
+    return tuple(
+        pool.submit(read_raw, path, role, sheet=sheet, columns=mapping.get(role))
+        for path, role, sheet in ((cases, "cases", sheets[0]), (visits, "visits", sheets[1]))
+    )
+
+
+def _load_both(cases, visits, fw, mapping, sheets, date_format, raws=None):
+    """Load the two extracts at once (Arrow and numpy let go of the GIL while they
+    work, so the second core is used); the cases' error, if any, is the one told.
+
+    ``raws``: the two extracts as :func:`_read_ahead` started reading them, else
+    each loader reads its file itself."""
     from visit_audit.io import load_cases, load_visits
 
+    case_raw, visit_raw = raws or (None, None)
     with ThreadPoolExecutor(max_workers=1) as pool:
         case_job = pool.submit(
             load_cases,
@@ -296,10 +335,15 @@ def _load_both(cases, visits, fw, mapping, sheets, date_format):
             columns=mapping.get("cases"),
             date_format=date_format,
             plan_type_aliases=_aliases(fw),
+            raw=case_raw,
         )
         try:
             visit_x = load_visits(
-                visits, sheet=sheets[1], columns=mapping.get("visits"), date_format=date_format
+                visits,
+                sheet=sheets[1],
+                columns=mapping.get("visits"),
+                date_format=date_format,
+                raw=visit_raw,
             )
             visit_error = None
         except Exception as exc:  # reported after the cases' own error, if any

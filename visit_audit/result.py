@@ -17,6 +17,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+# Defined where no pandas import is needed to read them; still importable from here.
+from visit_audit.columns import CASE_DATE_COLUMNS as CASE_DATE_COLUMNS
+from visit_audit.columns import REJECTED_COLUMNS as REJECTED_COLUMNS
+
 # Columns of the findings frame, in JSON order (contract.md "JSON result").
 FINDING_COLUMNS: tuple[str, ...] = (
     "child_id",
@@ -56,16 +60,6 @@ QUALITY_COLUMNS: tuple[str, ...] = (
     "worker",
     "team",
 )
-# Date columns of the canonical cases frame (contract.md, cases extract).
-CASE_DATE_COLUMNS: tuple[str, ...] = (
-    "start_date",
-    "end_date",
-    "date_of_birth",
-    "first_review_date",
-    "reduced_frequency_date",
-    "decision_date",
-)
-REJECTED_COLUMNS: tuple[str, ...] = ("file", "row", "reason")
 SUMMARY_FIELDS: tuple[str, ...] = (
     "episodes",
     "children",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from visit_audit.calendar import Duration
-from visit_audit.result import CASE_DATE_COLUMNS
+from visit_audit.columns import CASE_DATE_COLUMNS
 
 FILTERS = ("seen", "any")
 # Case columns that may anchor an until date or a milestone.

@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from visit_audit.columns import CASE_DATE_COLUMNS
 from visit_audit.errors import InputError
 from visit_audit.plan_types import normalise_name
-from visit_audit.result import CASE_DATE_COLUMNS
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ completely blank row is not a data row and is not counted.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from visit_audit.columns import CASE_DATE_COLUMNS as CASE_DATES
+from visit_audit.columns import REJECTED_COLUMNS
 from visit_audit.errors import InputError
 from visit_audit.io import dates
 from visit_audit.io.fields import CASE_COLUMNS, FIELDS, VISIT_COLUMNS, Field, match_headers
@@ -36,8 +38,7 @@ from visit_audit.io.values import (
     trim,
 )
 from visit_audit.plan_types import alias_table
-from visit_audit.result import CASE_DATE_COLUMNS as CASE_DATES
-from visit_audit.result import REJECTED_COLUMNS, InputSummary
+from visit_audit.result import InputSummary
 
 
 @dataclass
@@ -310,12 +311,20 @@ def _extract(
     )
 
 
+# The raw table of an extract already read (or being read) by the caller.
+Preread = RawTable | Future[RawTable]
+
+
 class _Reader:
     """The columns of one extract, as the loaders ask for them."""
 
-    def __init__(self, path, role, sheet, columns) -> None:
+    def __init__(self, path, role, sheet, columns, raw: Preread | None = None) -> None:
         _check_columns(columns, role)
-        self.raw = read_raw(path, role, sheet=sheet, columns=columns)
+        if raw is None:
+            raw = read_raw(path, role, sheet=sheet, columns=columns)
+        elif isinstance(raw, Future):
+            raw = raw.result()  # raises the read's error, if any, where read_raw would
+        self.raw = raw
         self.found, self.warnings = _columns(self.raw, role, columns)
         self.n = len(self.raw.rows)
 
@@ -340,6 +349,7 @@ def load_cases(
     columns: Mapping[str, str] | None = None,
     date_format: str | None = None,
     plan_type_aliases: Mapping[str, str] | None = None,
+    raw: Preread | None = None,
 ) -> Extract:
     """Read a cases extract (one row per episode) into the canonical cases frame.
 
@@ -350,9 +360,13 @@ def load_cases(
     default :func:`visit_audit.plan_types.alias_table`); or an episode_id that
     an earlier usable row already has. A blank or absent episode_id becomes
     ``f"{child_id}-{row}"``. Two-digit years: 00–69 → 2000s, 70–99 → 1900s.
+
+    ``raw``: the file as ``read_raw(path, "cases", sheet=sheet, columns=columns)``
+    gave it, or a Future of that, read beforehand (the command line reads
+    while it imports pandas); then ``path`` and ``sheet`` are not read again.
     """
     aliases = alias_table() if plan_type_aliases is None else plan_type_aliases
-    reader = _Reader(path, "cases", sheet, columns)
+    reader = _Reader(path, "cases", sheet, columns, raw)
     raw, found, n = reader.raw, reader.found, reader.n
     plan_text = reader.text("plan_type")
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -440,6 +454,7 @@ def load_visits(
     sheet: str | None = None,
     columns: Mapping[str, str] | None = None,
     date_format: str | None = None,
+    raw: Preread | None = None,
 ) -> Extract:
     """Read a visits extract (one row per visit or contact) into the canonical visits frame.
 
@@ -449,8 +464,10 @@ def load_visits(
     blank (or N/A, not applicable, not recorded, unknown) is unknown. A column
     headed ``announced`` is read inverted into ``unannounced``. visit_type is
     classified as contract.md says. Two-digit years: 00–69 → 2000s, 70–99 → 1900s.
+
+    ``raw``: the file already read, as for :func:`load_cases`.
     """
-    reader = _Reader(path, "visits", sheet, columns)
+    reader = _Reader(path, "visits", sheet, columns, raw)
     raw, found, n = reader.raw, reader.found, reader.n
     data: dict[str, object] = {"row": raw.rows}
     seen_text = reader.text("seen")

@@ -7,6 +7,9 @@ loader sets them aside (they are not data rows and are never counted).
 
 Row numbers are what a spreadsheet user sees: the header is row 1 when it is
 the first line; when title rows sit above it, rows keep their real numbers.
+
+Only a workbook needs pandas (and calamine): the CSV path never imports them,
+so the command line can start reading a CSV file while pandas is imported.
 """
 
 from __future__ import annotations
@@ -20,17 +23,19 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
-import python_calamine
 
 from visit_audit.errors import InputError
 from visit_audit.io.fields import FIELDS, match_headers, missing_message, missing_required
 from visit_audit.io.values import trim
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 HEADER_SEARCH_ROWS = 20
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -346,6 +351,9 @@ def _arrow_csv(
 def _read_workbook(
     data: bytes, file: str, role: str, sheet: str | None, columns: Mapping[str, str] | None
 ) -> RawTable:
+    import pandas as pd
+    import python_calamine
+
     try:
         book = pd.ExcelFile(io.BytesIO(data), engine="calamine")
         names = list(book.sheet_names)
@@ -419,6 +427,8 @@ def _workbook_columns(frame: pd.DataFrame) -> tuple[list[pa.Array], list[np.ndar
     pandas' calamine reader already turns integral numbers into ints, so an id
     typed as 123 reads "123", never "123.0".
     """
+    import pandas as pd
+
     text: list[pa.Array] = []
     native: list[np.ndarray | None] = []
     for pos in range(frame.shape[1]):

@@ -8,13 +8,16 @@ per-row cost is one hash pass and one ``take``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from visit_audit.plan_types import normalise_name
+
+if TYPE_CHECKING:  # only named: arrow's to_pandas imports pandas when it is called
+    import pandas as pd
 
 QUOTE_LIMIT = 40
 

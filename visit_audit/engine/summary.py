@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from visit_audit.calendar import WorkingCalendar
+from visit_audit.engine.days import lookup
 from visit_audit.frameworks.model import Framework
 from visit_audit.result import (
     FINDING_COLUMNS,
@@ -77,10 +78,10 @@ def upcoming(
             & (due <= pd.Timestamp(horizon))
         ]
     )
-    # The end dates of the window's episodes only (a handful among many).
-    mine = episodes.loc[episodes["episode_id"].isin(window["episode_id"].unique())]
-    at = pd.Index(mine["episode_id"]).get_indexer(window["episode_id"])
-    end = pd.Series(mine["end_date"].to_numpy()[at], index=window.index)
+    # The window's episodes among all (one Arrow hash table of the episode ids).
+    at = lookup(window["episode_id"], episodes["episode_id"])
+    ends = episodes["end_date"].to_numpy()
+    end = pd.Series(np.where(at >= 0, ends[at], np.datetime64("NaT")), index=window.index)
     # Open at as_of, and not closing on or before the deadline (then it is nothing, §3.5).
     open_ = end.isna() | ((end > pd.Timestamp(as_of_d)) & (end > window["due_date"]))
     return sort_findings(window.loc[open_])[list(UPCOMING_COLUMNS)]
@@ -151,7 +152,8 @@ def summarise(
     counted = deadlines.loc[scope, ["plan_type", "team", "status"]]
     active = active_episodes(episodes, period)
     active = active.loc[active["plan_type"].isin(list(framework.plan_types))]
-    child = pd.factorize(active["child_id"])[0].astype(np.int64)  # hashed once, used thrice
+    child, children = pd.factorize(active["child_id"])  # hashed once, used thrice
+    child = child.astype(np.int64)
     by_plan: dict[str, dict] = {}
     tally = _counts(counted, counted["plan_type"])
     plan_eps = _episode_counts(child, active["plan_type"])
@@ -176,7 +178,7 @@ def summarise(
     return {
         "by_plan_type": by_plan,
         "by_team": by_team,
-        "overall": _row(len(active), len(np.unique(child[child >= 0])), overall),
+        "overall": _row(len(active), len(children), overall),
     }
 
 

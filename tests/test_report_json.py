@@ -173,6 +173,17 @@ def test_chunked_streaming_matches_the_dict(tmp_path: Path, monkeypatch):
     assert len(got["findings"]) == 50
 
 
+def test_a_lone_surrogate_in_a_record_is_written_escaped(tmp_path: Path):
+    # Text Arrow cannot hold (a lone surrogate) takes the plain Python way: same bytes.
+    found = big_findings(3)
+    found["worker"] = pd.Series(["Ann", "B\udcff", None], dtype=object)
+    write_json(make_result(findings=found), tmp_path / "r.json")
+    raw = (tmp_path / "r.json").read_bytes()
+    assert b'"worker": "B\\udcff"' in raw
+    got = json.loads(raw.decode("utf-8"))
+    assert [f["worker"] for f in got["findings"]] == ["Ann", "B\udcff", None]
+
+
 def test_empty_lists_and_object_dtype_frames():
     result = make_result(warnings=[])
     result.findings = pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS})

@@ -239,11 +239,9 @@ def run_engine(
         )
     warnings += later
 
+    del done  # what is kept of it is in blocks and day_tables
     deadlines = _deadline_frame(episodes, blocks)
-    all_days = DayTable(
-        *(np.concatenate([getattr(t, f) for t in day_tables]) for f in ("ep", "day", "bits"))
-    )
-    quality, quality_summary = _quality(episodes, all_days, framework)
+    quality, quality_summary = _quality(episodes, day_tables, framework)
     return EngineOutput(deadlines, quality, quality_summary, episodes, warnings)
 
 
@@ -329,16 +327,19 @@ def _ts(days: np.ndarray) -> np.ndarray:
     return days.astype("datetime64[s]")
 
 
-def _quality(episodes: pd.DataFrame, days: DayTable, framework: Framework):
-    """Visit quality checks (§4): one row per episode, seen day and failed check."""
+def _quality(episodes: pd.DataFrame, day_tables: list[DayTable], framework: Framework):
+    """Visit quality checks (§4): one row per episode, seen day and failed check.
+
+    ``day_tables``: the episode-days of each partition."""
     rules = framework.quality
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in QUALITY_COLUMNS})
     if rules is None:
         return empty, {}
     plan = episodes["plan_type"].to_numpy(dtype=object)
     in_scope = np.isin(plan, list(rules.plan_types))
-    sel = in_scope[days.ep] & ((days.bits & SEEN) != 0)
-    ep, day, bits = days.ep[sel], days.day[sel], days.bits[sel]
+    # The seen days of the episodes checked, from every partition.
+    seen = [t.take(in_scope[t.ep] & ((t.bits & SEEN) != 0)) for t in day_tables]
+    ep, day, bits = (np.concatenate([getattr(t, f) for t in seen]) for f in ("ep", "day", "bits"))
     dob = to_days(episodes["date_of_birth"])[ep]
     frames, summary = [], {}
     from visit_audit.calendar import add_months

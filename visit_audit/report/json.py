@@ -23,6 +23,8 @@ from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from visit_audit.report.atomic import atomic_write
 from visit_audit.result import (
@@ -114,22 +116,40 @@ def _put_lines(put, blocks: Iterator[str]) -> None:
 
 
 def _record_lines(frame: pd.DataFrame, columns: tuple[str, ...]) -> Iterator[str]:
-    """Blocks of compact JSON records, ``CHUNK_ROWS`` at a time."""
-    template = "{" + ", ".join(f"{_dumps(c)}: %s" for c in columns) + "}"
+    """Blocks of compact JSON records, ``CHUNK_ROWS`` at a time.
+
+    Each record is its columns' tokens between the fixed pieces of text
+    (``{"child_id": `` … ``}``), put together by Arrow row by row, not by Python.
+    """
+    keys = [("{" if i == 0 else ", ") + f"{_dumps(c)}: " for i, c in enumerate(columns)]
     for start in range(0, len(frame), CHUNK_ROWS):
-        part = frame.iloc[start : start + CHUNK_ROWS]
-        tokens = [_tokens(part[c], c) for c in columns]
-        yield ",\n    ".join([template % row for row in zip(*tokens, strict=True)])
+        tokens = [_tokens(frame[c].iloc[start : start + CHUNK_ROWS], c) for c in columns]
+        try:
+            yield _joined(keys, [pa.array(t, pa.large_string()).take(c) for c, t in tokens])
+        except (pa.ArrowException, UnicodeError):  # text Arrow cannot hold (lone surrogates)
+            rows = zip(*(np.array(t, dtype=object)[c].tolist() for c, t in tokens), strict=True)
+            yield ",\n    ".join(
+                "".join(p for pair in zip(keys, row, strict=True) for p in pair) + "}"
+                for row in rows
+            )
 
 
-def _tokens(series: pd.Series, column: str) -> list[str]:
-    """The column's values as JSON text, encoding each distinct value once."""
+def _joined(keys: list[str], tokens: list[pa.Array]) -> str:
+    pieces = [p for pair in zip(keys, tokens, strict=True) for p in pair]
+    rows = pc.binary_join_element_wise(*pieces, "}", "")  # the last argument: the separator
+    lines = pa.ListArray.from_arrays(pa.array([0, len(rows)], pa.int32()), rows)
+    return pc.binary_join(lines, ",\n    ")[0].as_py()
+
+
+def _tokens(series: pd.Series, column: str) -> tuple[np.ndarray, list[str]]:
+    """(position of each row's token, the tokens): the column's distinct values
+    as JSON text, each encoded once; an absent value takes the last, ``null``."""
     codes, values = _factorised(series, column)
     if column in INT_COLUMNS:
         encoded = ["null" if v is None else str(v) for v in values]
     else:  # text and ISO dates are both JSON strings
         encoded = [_encode_str(v) for v in values]
-    return np.array([*encoded, "null"], dtype=object)[codes].tolist()
+    return np.where(codes < 0, len(encoded), codes), [*encoded, "null"]
 
 
 # --- plain values -----------------------------------------------------------------------

@@ -126,7 +126,7 @@ def _record_lines(frame: pd.DataFrame, columns: tuple[str, ...]) -> Iterator[str
         tokens = [_tokens(frame[c].iloc[start : start + CHUNK_ROWS], c) for c in columns]
         try:
             yield _joined(keys, [pa.array(t, pa.large_string()).take(c) for c, t in tokens])
-        except (pa.ArrowException, UnicodeError):  # text Arrow cannot hold (lone surrogates)
+        except UnicodeEncodeError:  # text Arrow cannot hold (lone surrogates)
             rows = zip(*(np.array(t, dtype=object)[c].tolist() for c, t in tokens), strict=True)
             yield ",\n    ".join(
                 "".join(p for pair in zip(keys, row, strict=True) for p in pair) + "}"
@@ -135,10 +135,15 @@ def _record_lines(frame: pd.DataFrame, columns: tuple[str, ...]) -> Iterator[str
 
 
 def _joined(keys: list[str], tokens: list[pa.Array]) -> str:
-    pieces = [p for pair in zip(keys, tokens, strict=True) for p in pair]
-    rows = pc.binary_join_element_wise(*pieces, "}", "")  # the last argument: the separator
+    pieces = [p for pair in zip(map(_text, keys), tokens, strict=True) for p in pair]
+    # The last argument is the separator.
+    rows = pc.binary_join_element_wise(*pieces, _text("}"), _text(""))
     lines = pa.ListArray.from_arrays(pa.array([0, len(rows)], pa.int32()), rows)
-    return pc.binary_join(lines, ",\n    ")[0].as_py()
+    return pc.binary_join(lines, _text(",\n    "))[0].as_py()
+
+
+def _text(value: str) -> pa.Scalar:
+    return pa.scalar(value, pa.large_string())
 
 
 def _tokens(series: pd.Series, column: str) -> tuple[np.ndarray, list[str]]:
@@ -148,7 +153,7 @@ def _tokens(series: pd.Series, column: str) -> tuple[np.ndarray, list[str]]:
     if column in INT_COLUMNS:
         encoded = ["null" if v is None else str(v) for v in values]
     else:  # text and ISO dates are both JSON strings
-        encoded = [_encode_str(v) for v in values]
+        encoded = list(map(_encode_str, values))
     return np.where(codes < 0, len(encoded), codes), [*encoded, "null"]
 
 
@@ -172,7 +177,7 @@ def _factorised(series: pd.Series, column: str) -> tuple[np.ndarray, list]:
     values = _to_list(uniques)
     if column in INT_COLUMNS:
         return codes, [_int(u) for u in values]
-    return codes, [u if isinstance(u, str) else str(u) for u in values]
+    return codes, list(map(str, values))  # (str of a str is that str)
 
 
 def _to_list(uniques) -> list:

@@ -239,9 +239,11 @@ def run_engine(
         )
     warnings += later
 
-    del done  # what is kept of it is in blocks and day_tables
-    deadlines = _deadline_frame(episodes, blocks)
     quality, quality_summary = _quality(episodes, day_tables, framework)
+    # What the deadlines frame does not need is let go first: the memory it
+    # frees is used again for the frame (fresh memory costs the most here).
+    done = day_tables = records = by_part = rec_part = None
+    deadlines = _deadline_frame(episodes, blocks)
     return EngineOutput(deadlines, quality, quality_summary, episodes, warnings)
 
 
@@ -298,7 +300,15 @@ def _deadline_frame(episodes: pd.DataFrame, blocks: list[tuple[np.ndarray, Block
         )
 
     def dates(field: str) -> np.ndarray:
-        return cat([getattr(b, field) for _, b in blocks], dtype="datetime64[s]")
+        return cat(taken(field), dtype="datetime64[s]")
+
+    def taken(field: str) -> list[np.ndarray]:
+        """The blocks' arrays of ``field``, let go of by the blocks: each is
+        needed for one column only, and the memory is used again for the next."""
+        arrays = [getattr(b, field) for _, b in blocks]
+        for _, b in blocks:
+            setattr(b, field, None)
+        return arrays
 
     def kinds() -> pd.Categorical:
         return sorted_categorical(
@@ -313,8 +323,8 @@ def _deadline_frame(episodes: pd.DataFrame, blocks: list[tuple[np.ndarray, Block
         anchor_date=(dates, "anchor"),
         due_date=(dates, "due"),
         visit_date=(dates, "visit"),
-        status=(lambda: sorted_categorical(cat([b.status for _, b in blocks]), STATUS_NAMES),),
-        days_late=(cat, [b.days_late for _, b in blocks]),
+        status=(lambda: sorted_categorical(cat(taken("status")), STATUS_NAMES),),
+        days_late=(lambda: cat(taken("days_late")),),
         settled_date=(dates, "settled"),
     )
     with ThreadPoolExecutor(max_workers=2) as pool:

@@ -87,17 +87,31 @@ def upcoming(
     return sort_findings(window.loc[open_])[list(UPCOMING_COLUMNS)]
 
 
-def _counts(scope: pd.DataFrame, by: pd.Series) -> pd.DataFrame:
-    """Deadlines per value of ``by`` (rows) and status (columns): one ``bincount`` of codes."""
-    by_codes, by_names = _codes(by)
-    status_codes, status_names = _codes(scope["status"])
+def _counts(
+    by: tuple[np.ndarray, list],
+    status: tuple[np.ndarray, list],
+    scope: np.ndarray,
+    label=None,
+) -> pd.DataFrame:
+    """Deadlines in ``scope`` per value of ``by`` (rows) and status (columns), both
+    given as (codes, names) (see :func:`_codes`): one ``bincount`` of codes.
+
+    ``label``: the row's name for each value (a missing one: None); values with
+    the same label are added up."""
+    by_codes, by_names = by
+    status_codes, status_names = status
     width = len(status_names)
-    ok = by_codes >= 0
+    if label is not None:  # a missing value (-1) has a row too, the last
+        by_codes = np.where(by_codes < 0, len(by_names), by_codes)
+        by_names = [label(n) for n in by_names] + [label(None)]
+    ok = scope & (by_codes >= 0)
     flat = np.bincount(
         by_codes[ok] * width + status_codes[ok], minlength=len(by_names) * width
     ).reshape(len(by_names), width)
     tally = pd.DataFrame(flat, index=pd.Index(by_names, dtype=object), columns=list(status_names))
-    tally = tally.loc[flat.sum(axis=1) > 0]
+    if label is not None:
+        tally = tally.groupby(level=0, sort=False).sum()
+    tally = tally.loc[tally.sum(axis=1) > 0]
     for s in ("on_time", "late", "missed", "overdue"):
         if s not in tally:
             tally[s] = 0
@@ -149,13 +163,13 @@ def summarise(
 ) -> dict:
     """Compliance by plan type and by team, plus the overall figures, over the
     deadlines in ``scope``."""
-    counted = deadlines.loc[scope, ["plan_type", "team", "status"]]
+    status = _codes(deadlines["status"])  # the rows in scope are picked by the tallies
     active = active_episodes(episodes, period)
     active = active.loc[active["plan_type"].isin(list(framework.plan_types))]
     child, children = pd.factorize(active["child_id"])  # hashed once, used thrice
     child = child.astype(np.int64)
     by_plan: dict[str, dict] = {}
-    tally = _counts(counted, counted["plan_type"])
+    tally = _counts(_codes(deadlines["plan_type"]), status, scope)
     plan_eps = _episode_counts(child, active["plan_type"])
     for name in framework.plan_types:
         if name not in plan_eps:
@@ -166,7 +180,7 @@ def summarise(
             row["covered_by_other_plans"] = True
         by_plan[name] = row
 
-    team_tally = _counts(counted, _team_labels(counted["team"]))
+    team_tally = _counts(_codes(deadlines["team"]), status, scope, label=_team_label)
     team_eps = _episode_counts(child, _team_labels(active["team"]))
     by_team = {}
     for team in sorted(set(team_eps) | set(team_tally.index)):
@@ -174,7 +188,10 @@ def summarise(
         by_team[team] = _row(
             n_eps, n_children, team_tally.loc[team] if team in team_tally.index else None
         )
-    overall = counted["status"].value_counts()
+    overall = pd.Series(
+        np.bincount(status[0][scope & (status[0] >= 0)], minlength=len(status[1])),
+        index=status[1],
+    )
     return {
         "by_plan_type": by_plan,
         "by_team": by_team,
@@ -196,6 +213,11 @@ def _episode_counts(child: np.ndarray, by: pd.Series) -> dict[str, tuple[int, in
     pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]  # each (group, child) once
     n_children = np.bincount(pairs // width, minlength=len(groups))
     return {groups[i]: (int(n_eps[i]), int(n_children[i])) for i in range(len(groups)) if n_eps[i]}
+
+
+def _team_label(name: object) -> str:
+    """A team's name; a blank or missing one reads "(no team)"."""
+    return NO_TEAM if _blank(name) else str(name)
 
 
 def _team_labels(team: pd.Series) -> pd.Series:

@@ -12,6 +12,8 @@ import tomllib
 
 from frames import audit, chain, england, found, kid, rec, run_rules
 from frames import iso as _iso
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from visit_audit.frameworks import parse_framework
 
@@ -565,3 +567,59 @@ def test_working_through_the_children_in_partitions_changes_nothing():
         assert parts.quality_summary == whole.quality_summary
         assert parts.warnings == whole.warnings
         assert np.array_equal(parts.episodes.index, whole.episodes.index)
+
+
+def _text_lookup(values, among):
+    import numpy as np
+
+    where = {v: i for i, v in enumerate(among)}
+    return np.array([where.get(v, -1) if v is not None else -1 for v in values])
+
+
+_IDS = st.one_of(
+    st.none(),
+    st.text("0123456789", min_size=1, max_size=16),  # digits: compared as numbers
+    st.sampled_from(["7", "07", "007", "0", "00", "999999999999999", "1000000000000000"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(_IDS, max_size=40),
+    st.lists(st.text("0123456789", min_size=1, max_size=16), max_size=20, unique=True),
+    st.sampled_from([None, "", " 1", "A7", "+7", "٣"]),
+)
+def test_id_lookup_of_digits_as_numbers_agrees_with_text(values, among, odd):
+    # Ids made of digits only are looked up as numbers (length kept: "007" is not
+    # "7"); anything else (a blank, a space, a letter, a sign, a non-ASCII digit)
+    # sends the whole lookup back to comparing text. Both give the same answer.
+    import numpy as np
+    import pandas as pd
+
+    from visit_audit.engine.days import lookup
+
+    for vals in (values, values + [odd]):
+        got = lookup(pd.Series(vals, dtype="str"), pd.Series(among, dtype="str"))
+        assert got.tolist() == _text_lookup(vals, among).tolist()
+        assert got.dtype == np.int32
+
+
+def test_id_lookup_with_a_wide_span_of_numbers_is_hashed_and_still_exact():
+    import pandas as pd
+
+    from visit_audit.engine.days import lookup
+
+    among = ["1", "999999999999999", "42", "001"]
+    values = ["42", "999999999999999", "1", "01", None, "001", "5"]
+    got = lookup(pd.Series(values, dtype="str"), pd.Series(among, dtype="str"))
+    assert got.tolist() == [2, 1, 0, -1, -1, 3, -1]
+    # Which ids take the way of numbers.
+    import pyarrow as pa
+
+    from visit_audit.engine.days import _digit_keys
+
+    text = pa.large_string()
+    keys, missing = _digit_keys(pa.array(["007", None, "7"], text))
+    assert keys[0] != keys[2] and missing.tolist() == [False, True, False]
+    for odd in (["7", ""], ["7", " 7"], ["7", "A7"], ["1" * 16]):
+        assert _digit_keys(pa.array(odd, text)) is None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from visit_audit.io.values import distinct, per_row
@@ -128,10 +129,73 @@ def to_days(values: pd.Series) -> np.ndarray:
 def lookup(values: pd.Series, among: pd.Series) -> np.ndarray:
     """Position in ``among`` (distinct values) of each of ``values`` as text; -1 when absent.
 
-    One hash pass over the rows (Arrow's ``index_in``), no Python strings made.
+    One hash pass over the rows (Arrow's ``index_in``), no Python strings made;
+    ids made of digits only (as case-management systems number people and
+    episodes) are compared as numbers instead, which is several times faster.
     """
-    found = pc.index_in(arrow_text(values), value_set=arrow_text(among))
-    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False)  # int32
+    values, among = arrow_text(values), arrow_text(among)
+    known = _digit_keys(among)
+    keys = None if known is None else _digit_keys(values)
+    if keys is not None:
+        return _find_keys(keys[0], keys[1], known[0])
+    found = pc.index_in(values, value_set=among)
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+
+
+# A digit-only id of at most 15 digits as one int64: its value, and its length
+# above bit 50 (10**15 < 2**50), so that "007" and "7" stay apart.
+_KEY_DIGITS = 15
+_LENGTH_SHIFT = 50
+
+
+def _digit_keys(text: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(key, missing) of each value when every present value is 1-15 ASCII
+    digits; None otherwise (the text is then compared as text)."""
+    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+    keys, missing = [], []
+    for chunk in chunks:
+        if len(chunk) == 0:
+            continue
+        width = {pa.string(): np.int32, pa.large_string(): np.int64}.get(chunk.type)
+        if width is None:
+            return None
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=width)[
+            chunk.offset : chunk.offset + len(chunk) + 1
+        ]
+        absent = chunk.is_null().to_numpy(zero_copy_only=False)
+        length = np.diff(offsets).astype(np.int64)
+        length[absent] = 1  # a null's slot, if not empty, is checked as digits below
+        if len(length) and (length.min() < 1 or length.max() > _KEY_DIGITS):
+            return None
+        if offsets[-1] > offsets[0]:
+            data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+            if data.min() < ord("0") or data.max() > ord("9"):
+                return None
+        value = pc.fill_null(pc.cast(chunk, pa.int64()), 0).to_numpy(zero_copy_only=False)
+        length <<= _LENGTH_SHIFT
+        length |= value
+        keys.append(length)
+        missing.append(absent)
+    if not keys:
+        return np.zeros(0, np.int64), np.zeros(0, bool)
+    return np.concatenate(keys), np.concatenate(missing)
+
+
+def _find_keys(keys: np.ndarray, missing: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Position of each key among the distinct ``known`` keys (-1: absent or missing)."""
+    if len(known) == 0:
+        return np.full(len(keys), -1, dtype=np.int32)
+    lo, hi = int(known.min()), int(known.max())
+    span = hi - lo + 1
+    if span > 4 * len(known) + (1 << 20):  # too sparse for a table: hashed by Arrow
+        found = pc.index_in(pa.array(keys, mask=missing), value_set=pa.array(known))
+        return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+    # A table of every key from lo to hi (and one last slot, -1, for the rest).
+    table = np.full(span + 1, -1, dtype=np.int32)
+    table[known - lo] = np.arange(len(known), dtype=np.int32)
+    keys -= lo  # (the caller's keys are not needed again)
+    keys[(keys < 0) | (keys >= span) | missing] = span
+    return table[keys]
 
 
 @dataclass

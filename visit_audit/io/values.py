@@ -236,7 +236,19 @@ def as_category(values: pa.Array, positions: np.ndarray) -> pa.DictionaryArray:
     words = words.take(pc.sort_indices(words)).cast(pa.large_string())
     code = pc.fill_null(pc.index_in(values, value_set=words), -1)
     rows = per_row(code.to_numpy(zero_copy_only=False).astype(np.int32), positions)
-    return pa.DictionaryArray.from_arrays(pa.array(rows, mask=rows < 0), words)
+    return pa.DictionaryArray.from_arrays(_with_nulls(rows), words)
+
+
+def _with_nulls(codes: np.ndarray) -> pa.Array:
+    """Integer codes as an Arrow array, -1 read as null: the codes are not copied,
+    only a validity bitmap is made (when any is missing)."""
+    missing = codes < 0
+    if not missing.any():
+        return pa.array(codes)
+    bits = pa.py_buffer(np.packbits(~missing, bitorder="little"))
+    return pa.Array.from_buffers(
+        pa.from_numpy_dtype(codes.dtype), len(codes), [bits, pa.py_buffer(codes)]
+    )
 
 
 def read_plan_type(column: pa.Array, aliases: Mapping[str, str]) -> tuple[pa.Array, np.ndarray]:

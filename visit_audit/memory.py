@@ -5,7 +5,9 @@ maps each one afresh from the kernel and unmaps it when freed, so every new one
 pays for the kernel to fault in and zero its pages: on a virtual machine that
 is often a third of a 10-million-visit run. Told to serve them from its heap and
 not to trim it, malloc reuses the freed memory instead; the process ends soon
-after, so nothing is held for long.
+after, so nothing is held for long. Arrow is asked to allocate through the same
+malloc (its "system" pool) rather than its own jemalloc, which hands freed
+memory back to the kernel after a while, so that the two share what is freed.
 
 Only the console command does this (it is a setting of the whole process); it
 is left alone where the C library is not glibc.
@@ -36,7 +38,7 @@ def keep_freed_memory() -> bool:
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int
-    asked = os.environ.get("VISIT_AUDIT_MALLOC", "heap,notrim,arena1").split(",")
+    asked = os.environ.get("VISIT_AUDIT_MALLOC", "heap,notrim,arena1,arrow").split(",")
     ok = True
     if "heap" in asked:
         ok &= mallopt(_M_MMAP_MAX, 0) == 1
@@ -44,4 +46,8 @@ def keep_freed_memory() -> bool:
         ok &= mallopt(_M_TRIM_THRESHOLD, 2**31 - 1) == 1
     if "arena1" in asked:
         ok &= mallopt(_M_ARENA_MAX, 1) == 1
+    if "arrow" in asked:
+        # Read by pyarrow when it is first imported (not yet, in the console
+        # command); a pool the user chose is kept.
+        os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     return ok

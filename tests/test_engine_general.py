@@ -623,3 +623,22 @@ def test_id_lookup_with_a_wide_span_of_numbers_is_hashed_and_still_exact():
     assert keys[0] != keys[2] and missing.tolist() == [False, True, False]
     for odd in (["7", ""], ["7", " 7"], ["7", "A7"], ["1" * 16]):
         assert _digit_keys(pa.array(odd, text)) is None
+
+
+def test_team_tallies_hold_for_more_teams_than_a_one_byte_code_counts():
+    # Codes of a categorical with 127 names or more are two bytes: the tallies
+    # widen them before adding up (a missing team counts as "(no team)").
+    import numpy as np
+    import pandas as pd
+
+    from visit_audit.engine.summary import NO_TEAM, _codes, _counts, _team_label
+
+    names = [f"T{i:03d}" for i in range(130)] + [""]
+    team = pd.Series(pd.Categorical(names + [None, "T129", "T129"]))
+    status = pd.Series(pd.Categorical(["late"] * 131 + ["on_time"] * 3))
+    scope = np.ones(len(team), dtype=bool)
+    tally = _counts(_codes(team), _codes(status), scope, label=_team_label)
+    tally = tally[["late", "on_time"]]
+    assert tally.loc["T129"].tolist() == [1, 2] and tally.loc["T000"].tolist() == [1, 0]
+    assert tally.loc[NO_TEAM].tolist() == [1, 1]  # the blank one and the missing one
+    assert int(tally.to_numpy().sum()) == len(team)

@@ -102,12 +102,13 @@ def _counts(
     status_codes, status_names = status
     width = len(status_names)
     if label is not None:  # a missing value (-1) has a row too, the last
-        by_codes = np.where(by_codes < 0, len(by_names), by_codes)
+        by_codes = np.where(by_codes < 0, len(by_names), by_codes.astype(np.int32))
         by_names = [label(n) for n in by_names] + [label(None)]
     ok = scope & (by_codes >= 0)
-    flat = np.bincount(
-        by_codes[ok] * width + status_codes[ok], minlength=len(by_names) * width
-    ).reshape(len(by_names), width)
+    key = by_codes[ok].astype(np.int32)  # (by value, status) as one small number
+    key *= width
+    key += status_codes[ok]
+    flat = np.bincount(key, minlength=len(by_names) * width).reshape(len(by_names), width)
     tally = pd.DataFrame(flat, index=pd.Index(by_names, dtype=object), columns=list(status_names))
     if label is not None:
         tally = tally.groupby(level=0, sort=False).sum()
@@ -121,10 +122,10 @@ def _counts(
 def _codes(values: pd.Series) -> tuple[np.ndarray, list]:
     """(integer code per row, -1 = missing; the distinct values), without hashing
     the rows again when ``values`` is already categorical."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.codes.to_numpy(np.int64), list(values.cat.categories)
+    if isinstance(values.dtype, pd.CategoricalDtype):  # the codes as they are (often 1 byte)
+        return values.cat.codes.to_numpy(), list(values.cat.categories)
     codes, names = pd.factorize(values.to_numpy(dtype=object))
-    return codes.astype(np.int64), list(names)
+    return codes, list(names)
 
 
 def _row(episodes: int, children: int, tally: pd.Series | None) -> dict:
@@ -206,7 +207,7 @@ def _episode_counts(child: np.ndarray, by: pd.Series) -> dict[str, tuple[int, in
         return {}
     group, groups = _codes(by)
     known = group >= 0
-    group, child = group[known], child[known]
+    group, child = group[known].astype(np.int64), child[known]
     n_eps = np.bincount(group, minlength=len(groups))
     width = int(child.max()) + 1 if len(child) else 1
     pairs = np.sort(group * width + child)
@@ -225,7 +226,7 @@ def _team_labels(team: pd.Series) -> pd.Series:
     if isinstance(team.dtype, pd.CategoricalDtype):
         codes, names = _codes(team)
         labels = [NO_TEAM if _blank(n) else n for n in names] + [NO_TEAM]
-        codes = np.where(codes < 0, len(names), codes)
+        codes = np.where(codes < 0, len(names), codes.astype(np.int32))
         return pd.Series(sorted_categorical(codes, labels), index=team.index)
     text = team.astype(object)
     return text.where(text.notna() & (text != ""), NO_TEAM)

@@ -43,6 +43,7 @@ _DAY_BITS = 17  # days since 1900-01-01 fit in 17 bits until the year 2258
 _FLAG_BITS = 9  # SEEN … AWAY
 assert AWAY < 1 << _FLAG_BITS
 _EPOCH = np.datetime64("1900-01-01", "D")
+_EPOCH_DAYS = int(_EPOCH.astype(np.int64))  # days from 1970-01-01
 
 
 @dataclass
@@ -284,7 +285,8 @@ def attribute(
     # positions lo..hi-1 for each record, flattened
     offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     eps = children.order[np.repeat(lo, counts) + offsets]
-    inside = (day[rec] >= ep_start[eps]) & (day[rec] <= ep_last[eps])
+    on = day[rec]
+    inside = (on >= ep_start[eps]) & (on <= ep_last[eps])
     rec, eps = rec[inside], eps[inside]
     hit = np.zeros(len(day), dtype=bool)
     hit[rec] = True
@@ -302,7 +304,7 @@ def attribute(
     )
     tied_outside = int((~ok).sum())
     rec = np.concatenate([rec, t_idx[ok]])
-    eps = np.concatenate([eps, t_ep[ok]]).astype(np.int64)
+    eps = np.concatenate([eps, t_ep[ok]], dtype=np.int64)
     hit[t_idx[ok]] = True
 
     unattributed = int((untied & ~hit).sum())
@@ -310,21 +312,26 @@ def attribute(
 
     # One row per episode-day, OR of flags: sort one int64 holding episode, day
     # and flags (no index sort, no gather), then OR the flags of equal days.
-    day_bits = ((day - _EPOCH).astype(np.int64) << _FLAG_BITS) | bits
-    packed = (eps << (_DAY_BITS + _FLAG_BITS)) | day_bits[rec]
+    # (Worked in place where an array is not needed again: fewer passes over memory.)
+    day_bits = day.view(np.int64) - _EPOCH_DAYS
+    day_bits <<= _FLAG_BITS
+    day_bits |= bits
+    packed = eps
+    packed <<= _DAY_BITS + _FLAG_BITS
+    packed |= day_bits[rec]
     packed.sort()
     key = packed >> _FLAG_BITS
     first = np.ones(len(key), dtype=bool)
     first[1:] = key[1:] != key[:-1]
     starts = np.flatnonzero(first)
-    flags = (packed & ((1 << _FLAG_BITS) - 1)).astype(np.uint16)
+    packed &= (1 << _FLAG_BITS) - 1
+    flags = packed.astype(np.uint16)
     merged = np.bitwise_or.reduceat(flags, starts) if len(starts) else flags[:0]
     ukey = key[starts]
-    table = DayTable(
-        ep=ukey >> _DAY_BITS,
-        day=_EPOCH + (ukey & ((1 << _DAY_BITS) - 1)).astype("timedelta64[D]"),
-        bits=merged.astype(np.uint16),
-    )
+    ep = ukey >> _DAY_BITS
+    ukey &= (1 << _DAY_BITS) - 1
+    ukey += _EPOCH_DAYS
+    table = DayTable(ep=ep, day=ukey.view("datetime64[D]"), bits=merged)
     return Attribution(table, unattributed, no_case, tied_outside)
 
 

@@ -578,3 +578,36 @@ def test_one_calendar_asked_from_several_threads_at_once_answers_as_alone():
         assert all(np.array_equal(a, b) for a, b in zip(alone, both, strict=True))
         days = np.array(["1950-12-25", "2088-12-27", "2088-12-29"], dtype="datetime64[D]")
         assert shared.is_working_day(days).tolist() == [False, False, True]
+
+
+def _months_by_numpy(dates: np.ndarray, months) -> np.ndarray:
+    """Calendar months as numpy's month arithmetic gives them, clipped to the month's end."""
+    month_start = dates.astype("datetime64[M]")
+    day = (dates - month_start.astype("datetime64[D]")).astype(np.int64)
+    target = month_start + np.asarray(months, dtype=np.int64).astype("timedelta64[M]")
+    month_len = (
+        (target + np.timedelta64(1, "M")).astype("datetime64[D]") - target.astype("datetime64[D]")
+    ).astype(np.int64)
+    out = target.astype("datetime64[D]") + np.minimum(day, month_len - 1).astype("timedelta64[D]")
+    return np.where(np.isnat(dates), NAT, out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.integers(-40_000, 80_000)), min_size=1, max_size=30),
+    st.one_of(st.integers(-400, 400), st.lists(st.integers(-400, 400), min_size=30, max_size=30)),
+)
+def test_add_months_by_table_agrees_with_numpy_month_arithmetic(offsets, months):
+    # Days from 1860 to 2189, NaT among them; one number of months, or one per date.
+    dates = np.array(
+        [
+            NAT if o is None else np.datetime64("1970-01-01") + np.timedelta64(o, "D")
+            for o in offsets
+        ],
+        dtype="datetime64[D]",
+    )
+    if isinstance(months, list):
+        months = np.array(months[: len(dates)])
+    got, want = add_months(dates, months), _months_by_numpy(dates, months)
+    assert np.array_equal(np.isnat(got), np.isnat(want))
+    assert np.array_equal(got[~np.isnat(got)], want[~np.isnat(want)])

@@ -91,16 +91,34 @@ def add_months(dates: np.ndarray, months: int | np.ndarray) -> np.ndarray:
     """Add calendar months (a number, or one per date), clipping to the month's end.
 
     31 Jan + 1 month = 28/29 Feb; 29 Feb + 12 months = 28 Feb.
+
+    Worked with a table of the months the dates reach (the first day of each,
+    and the month of each day) rather than numpy's month arithmetic per date,
+    which is several times slower.
     """
     dates = np.asarray(dates, dtype="datetime64[D]")
-    month_start = dates.astype("datetime64[M]")
-    day = (dates - month_start.astype("datetime64[D]")).astype(np.int64)
-    target = month_start + np.asarray(months, dtype=np.int64).astype("timedelta64[M]")
-    month_len = (
-        (target + np.timedelta64(1, "M")).astype("datetime64[D]") - target.astype("datetime64[D]")
-    ).astype(np.int64)
-    out = target.astype("datetime64[D]") + np.minimum(day, month_len - 1).astype("timedelta64[D]")
-    return np.where(np.isnat(dates), NAT, out)
+    months = np.asarray(months, dtype=np.int64)
+    ok = ~np.isnat(dates)
+    if not ok.any():
+        return np.full(dates.shape, NAT)
+    days = dates.view(np.int64)
+    valid = days[ok] if not ok.all() else days
+    first = np.datetime64(int(valid.min()), "D").astype("datetime64[M]")
+    last = np.datetime64(int(valid.max()), "D").astype("datetime64[M]")
+    first += np.timedelta64(min(0, int(months.min(initial=0))), "M")
+    last += np.timedelta64(max(0, int(months.max(initial=0))) + 1, "M")
+    # The first day of each month from ``first`` to the one after ``last``, and
+    # for each day from ``first`` on, its month (as a position in that table).
+    starts = np.arange(first, last + np.timedelta64(1, "M"), dtype="datetime64[M]")
+    starts = starts.astype("datetime64[D]").view(np.int64)
+    month_of = np.repeat(np.arange(len(starts) - 1), np.diff(starts))
+    since = np.where(ok, days - starts[0], 0)  # day since the table's first
+    month = month_of[since]
+    target = month + months
+    out = starts[target] + np.minimum(
+        since - (starts[month] - starts[0]), starts[target + 1] - starts[target] - 1
+    )
+    return np.where(ok, out.view("datetime64[D]"), NAT)
 
 
 class WorkingCalendar:

@@ -611,3 +611,21 @@ def test_add_months_by_table_agrees_with_numpy_month_arithmetic(offsets, months)
     got, want = add_months(dates, months), _months_by_numpy(dates, months)
     assert np.array_equal(np.isnat(got), np.isnat(want))
     assert np.array_equal(got[~np.isnat(got)], want[~np.isnat(want)])
+
+
+def test_a_calendar_prepared_for_some_years_answers_as_one_that_was_not():
+    # The audit command works out the bank holidays of likely years in the
+    # background; dates outside them still widen the years.
+    prepared = WorkingCalendar("england")
+    prepared.prepare(range(2016, 2029))
+    assert prepared.years == range(2016, 2029)
+    table = prepared._table
+    days = np.array(["2020-12-24", "2026-08-28"], dtype="datetime64[D]")
+    plain = WorkingCalendar("england")
+    assert np.array_equal(prepared.add_working_days(days, 10), plain.add_working_days(days, 10))
+    assert prepared._table is table  # inside the prepared years: nothing worked out again
+    prepared.prepare(range(2018, 2020))  # already covered
+    assert prepared._table is table
+    early = np.array(["1999-12-24"], dtype="datetime64[D]")
+    assert np.array_equal(prepared.add_working_days(early, 3), plain.add_working_days(early, 3))
+    assert prepared.years.start <= 1998 and prepared.years.stop == 2029

@@ -152,6 +152,20 @@ class WorkingCalendar:
     def busdaycal(self) -> np.busdaycalendar:
         return np.busdaycalendar(weekmask="1111100", holidays=self.holidays)
 
+    def prepare(self, years: range) -> None:
+        """Work out the bank holidays and the working-day table of ``years`` now
+        (a command does it in the background while the extracts are read); later
+        dates outside them widen the years as ever."""
+        with self._lock:
+            if self.years and self.years.start <= years.start and years.stop <= self.years.stop:
+                return
+            if self.years:
+                years = range(min(years.start, self.years.start), max(years.stop, self.years.stop))
+            self.years = years
+            for name in ("holidays", "busdaycal", "_table"):
+                self.__dict__.pop(name, None)
+            self._table  # noqa: B018 - made here, under the lock
+
     def _covering(self, dates: np.ndarray, derived: str, beyond: int = 0):
         """The ``derived`` table (busdaycal or _table), once the covered years
         reach the dates (and ``beyond`` working days after them)."""

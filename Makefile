@@ -13,6 +13,7 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m compileall -q visit_audit  # as pip does for an installed wheel
 	touch $(STAMP)
 
 install: $(STAMP)

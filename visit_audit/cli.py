@@ -220,7 +220,7 @@ def audit(
     """Audit every deadline of every child's history and report late, missed and overdue visits."""
     as_of_date, period = resolve_period(as_of, month, date_from, date_to)
     grades = parse_thresholds(thresholds)
-    with _errors(debug), _background(workers=3) as reading:
+    with _errors(debug), _background(workers=2) as reading:
         if report is not None and report.suffix.lower() != ".xlsx":
             raise typer.BadParameter("the report must be an .xlsx file", param_hint="--report")
         # Both extracts are read from here on, in the background (Arrow parses a CSV
@@ -238,12 +238,6 @@ def audit(
             mapping_error = exc
         sheets = (cases_sheet, visits_sheet)
         raws = None if mapping_error else _read_ahead(reading, cases, visits, mapping, sheets)
-        # The bank holidays of the years an extract most likely spans, worked out
-        # meanwhile (the holidays package takes a few tenths of a second).
-        from visit_audit.calendar import WorkingCalendar
-
-        calendar = WorkingCalendar(region.value)
-        reading.submit(calendar.prepare, range(as_of_date.year - 10, as_of_date.year + 3))
 
         from visit_audit.audit import run_audit
         from visit_audit.frameworks import load_framework
@@ -275,7 +269,6 @@ def audit(
                 as_of=as_of_date,
                 region=region.value,
                 period=period,
-                calendar=calendar,
                 inputs=[case_x.info, visit_x.info],
                 rejected=pd.concat([case_x.rejected, visit_x.rejected], ignore_index=True),
                 warnings=case_x.warnings + visit_x.warnings,

@@ -8,7 +8,7 @@ shape for every rule kind), the quality exceptions and the warnings.
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,6 +95,12 @@ def run_engine(
         )
     episodes = cases.loc[start_all <= as_of_d].reset_index(drop=True)
     visit_days = to_days(visits["visit_date"])
+    # The bank holidays of the years the data spans are worked out (Python, in
+    # the holidays package) while the ids are looked up (Arrow and numpy, which
+    # let go of the GIL), not in the first partition's rules.
+    warming = ThreadPoolExecutor(max_workers=1)
+    warmed = warming.submit(calendar.prepare, _years(as_of_d, start_all, visit_days))
+    warming.shutdown(wait=False)
     future_visits = int((visit_days > as_of_d).sum())
     if future_visits:
         warnings.append(
@@ -214,6 +220,7 @@ def run_engine(
             found += [(idx, b) for b in plan_blocks]
         return att, found
 
+    wait([warmed])  # (an error there is met again, and told, where the calendar is used)
     # Two partitions at a time: numpy lets go of the GIL in its large steps, so
     # the second core works too. The results are taken in partition order.
     if n_parts == 1:
@@ -251,6 +258,18 @@ def run_engine(
     done = day_tables = records = by_part = rec_part = None
     deadlines = _deadline_frame(episodes, blocks)
     return EngineOutput(deadlines, quality, quality_summary, episodes, warnings)
+
+
+def _years(as_of: np.datetime64, *dates: np.ndarray) -> range:
+    """The years from the earliest of ``dates`` (NaT aside) to the audit date's,
+    with one to spare either side (as WorkingCalendar widens them)."""
+    first = as_of
+    for d in dates:
+        known = d[~np.isnat(d)]
+        if known.size:
+            first = min(first, known.min())
+    year = np.datetime64(first, "Y").astype(int) + 1970
+    return range(year - 1, np.datetime64(as_of, "Y").astype(int) + 1970 + 2)
 
 
 def _episode_columns(episodes: pd.DataFrame, ep: np.ndarray) -> dict[str, object]:

@@ -260,6 +260,9 @@ def write_results(path: Path, results: dict, prof: str) -> None:
                 f"Excel report at {size} visits ({r['findings']:,} findings rows): "
                 f"{r['excel']['median']:.2f} s in all, {extra:.2f} s more than without `--report`.",
             ]
+    notes = HERE / "analysis.md"  # the reading of the figures, kept by hand
+    if notes.exists():
+        lines += ["", notes.read_text().rstrip()]
     if prof:
         lines += [
             "",

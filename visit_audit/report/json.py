@@ -86,8 +86,11 @@ def write_json(result: AuditResult, target: str | Path) -> None:
 def _stream(result: AuditResult, fh: BinaryIO) -> None:
     head = _head(result)
 
-    def put(text: str) -> None:
-        fh.write(text.encode("utf-8", "backslashreplace"))
+    def put(text: str | pa.Buffer) -> None:
+        if isinstance(text, pa.Buffer):  # UTF-8 already, as Arrow joined it
+            fh.write(text)
+        else:
+            fh.write(text.encode("utf-8", "backslashreplace"))
 
     put("{\n")
     for key in ("tool_version", "framework", "region", "as_of", "period", "run_at"):
@@ -106,16 +109,17 @@ def _stream(result: AuditResult, fh: BinaryIO) -> None:
     put("\n}\n")
 
 
-def _put_lines(put, blocks: Iterator[str]) -> None:
+def _put_lines(put, blocks: Iterator[str | pa.Buffer]) -> None:
     """A JSON list, one item (or block of items joined by ``,\\n``) per line."""
     first = True
     for block in blocks:
-        put(("[\n    " if first else ",\n    ") + block)
+        put("[\n    " if first else ",\n    ")
+        put(block)
         first = False
     put("[]" if first else "\n  ]")
 
 
-def _record_lines(frame: pd.DataFrame, columns: tuple[str, ...]) -> Iterator[str]:
+def _record_lines(frame: pd.DataFrame, columns: tuple[str, ...]) -> Iterator[str | pa.Buffer]:
     """Blocks of compact JSON records, ``CHUNK_ROWS`` at a time.
 
     Each record is its columns' tokens between the fixed pieces of text
@@ -134,12 +138,15 @@ def _record_lines(frame: pd.DataFrame, columns: tuple[str, ...]) -> Iterator[str
             )
 
 
-def _joined(keys: list[str], tokens: list[pa.Array]) -> str:
+def _joined(keys: list[str], tokens: list[pa.Array]) -> pa.Buffer:
+    """The records as UTF-8 bytes, written as they are (no Python text made)."""
     pieces = [p for pair in zip(map(_text, keys), tokens, strict=True) for p in pair]
     # The last argument is the separator.
     rows = pc.binary_join_element_wise(*pieces, _text("}"), _text(""))
     lines = pa.ListArray.from_arrays(pa.array([0, len(rows)], pa.int32()), rows)
-    return pc.binary_join(lines, _text(",\n    "))[0].as_py()
+    block = pc.binary_join(lines, _text(",\n    "))  # one value: every record
+    offsets = np.frombuffer(block.buffers()[1], dtype=np.int64)[block.offset : block.offset + 2]
+    return block.buffers()[2][int(offsets[0]) : int(offsets[1])]
 
 
 def _text(value: str) -> pa.Scalar:

@@ -614,7 +614,7 @@ def test_add_months_by_table_agrees_with_numpy_month_arithmetic(offsets, months)
 
 
 def test_a_calendar_prepared_for_some_years_answers_as_one_that_was_not():
-    # The audit command works out the bank holidays of likely years in the
+    # The engine works out the bank holidays of the data's years in the
     # background; dates outside them still widen the years.
     prepared = WorkingCalendar("england")
     prepared.prepare(range(2016, 2029))

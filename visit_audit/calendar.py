@@ -154,16 +154,10 @@ class WorkingCalendar:
 
     def prepare(self, years: range) -> None:
         """Work out the bank holidays and the working-day table of ``years`` now
-        (a command does it in the background while the extracts are read); later
-        dates outside them widen the years as ever."""
+        (the engine does it in a thread while it looks ids up); later dates
+        outside them widen the years as ever."""
         with self._lock:
-            if self.years and self.years.start <= years.start and years.stop <= self.years.stop:
-                return
-            if self.years:
-                years = range(min(years.start, self.years.start), max(years.stop, self.years.stop))
-            self.years = years
-            for name in ("holidays", "busdaycal", "_table"):
-                self.__dict__.pop(name, None)
+            self._widen(years)
             self._table  # noqa: B018 - made here, under the lock
 
     def _covering(self, dates: np.ndarray, derived: str, beyond: int = 0):
@@ -174,13 +168,18 @@ class WorkingCalendar:
             if valid.size:
                 lo = int(str(valid.min())[:4])
                 hi = int(str(valid.max())[:4]) + beyond // 250
-                if not self.years:
-                    self.years = range(lo - 1, hi + 2)
-                elif lo < self.years.start or hi + 1 >= self.years.stop:
-                    self.years = range(min(lo - 1, self.years.start), max(hi + 2, self.years.stop))
-                    for name in ("holidays", "busdaycal", "_table"):
-                        self.__dict__.pop(name, None)
+                self._widen(range(lo - 1, hi + 2))
             return getattr(self, derived)
+
+    def _widen(self, years: range) -> None:
+        """Cover ``years`` too (under the lock); the tables are made again when asked."""
+        if self.years and self.years.start <= years.start and years.stop <= self.years.stop:
+            return
+        if self.years:
+            years = range(min(years.start, self.years.start), max(years.stop, self.years.stop))
+        self.years = years
+        for name in ("holidays", "busdaycal", "_table"):
+            self.__dict__.pop(name, None)
 
     def is_working_day(self, dates: np.ndarray) -> np.ndarray:
         dates = np.asarray(dates, dtype="datetime64[D]")

@@ -586,10 +586,16 @@ def test_a_column_map_reaches_both_extracts(tmp_path):
     assert out["rejected"][0]["reason"].startswith("no child_id")
 
 
-def test_a_reader_closing_standard_output_gets_one_line_not_a_traceback():
+def test_a_reader_closing_standard_output_gets_one_line_not_a_traceback(tmp_path):
     # `visit-audit audit … --json - | head -c 10`: the pipe closes before the JSON is out.
+    # The JSON of 2,000 children is many times a pipe's buffer (64 KiB), so the
+    # writer is still writing when the reader goes, whatever the timing.
+    from visit_audit.sample import write_sample
+
+    cases, visits = write_sample(tmp_path, children=2000)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "visit_audit.cli", *map(str, sample_args("--json", "-"))],
+        [sys.executable, "-m", "visit_audit.cli", "audit", str(cases), str(visits)]
+        + ["--as-of", AS_OF, "--json", "-"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, **ENV},

@@ -139,6 +139,11 @@ def lookup(values: pd.Series, among: pd.Series) -> np.ndarray:
     keys = None if known is None else _digit_keys(values)
     if keys is not None:
         return _find_keys(keys[0], keys[1], known[0])
+    return _index_in(values, among)
+
+
+def _index_in(values: pa.Array | pa.ChunkedArray, among: pa.Array) -> np.ndarray:
+    """Arrow's hash lookup, as int32 positions (-1: absent or missing)."""
     found = pc.index_in(values, value_set=among)
     return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
 
@@ -189,8 +194,7 @@ def _find_keys(keys: np.ndarray, missing: np.ndarray, known: np.ndarray) -> np.n
     lo, hi = int(known.min()), int(known.max())
     span = hi - lo + 1
     if span > 4 * len(known) + (1 << 20):  # too sparse for a table: hashed by Arrow
-        found = pc.index_in(pa.array(keys, mask=missing), value_set=pa.array(known))
-        return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+        return _index_in(pa.array(keys, mask=missing), pa.array(known))
     # A table of every key from lo to hi (and one last slot, -1, for the rest).
     table = np.full(span + 1, -1, dtype=np.int32)
     table[known - lo] = np.arange(len(known), dtype=np.int32)

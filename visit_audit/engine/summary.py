@@ -225,7 +225,7 @@ def _team_labels(team: pd.Series) -> pd.Series:
     """Team names, with a blank or missing team shown as "(no team)"."""
     if isinstance(team.dtype, pd.CategoricalDtype):
         codes, names = _codes(team)
-        labels = [NO_TEAM if _blank(n) else n for n in names] + [NO_TEAM]
+        labels = [_team_label(n) for n in names] + [_team_label(None)]
         codes = np.where(codes < 0, len(names), codes.astype(np.int32))
         return pd.Series(sorted_categorical(codes, labels), index=team.index)
     text = team.astype(object)

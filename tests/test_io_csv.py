@@ -190,7 +190,9 @@ def test_plan_type_spellings(tmp_path, alias, canonical):
     assert load_cases(path).frame["plan_type"].tolist() == [canonical]
 
 
-def test_every_visits_rejection_reason_with_its_row(tmp_path):
+def test_only_child_id_visit_date_and_seen_reject_a_visits_row(tmp_path):
+    """contract.md "Answers": a quality answer never decides whether a visit
+    happened, so an unreadable one is read as not recorded, with a warning per column."""
     path = write_csv(
         tmp_path / "visits.csv",
         ["child_id", "visit_date", "seen", "seen_alone", "bedroom_seen", "unannounced"],
@@ -211,10 +213,15 @@ def test_every_visits_rejection_reason_with_its_row(tmp_path):
         4: "no visit_date",
         5: "visit_date '2025-13-01' is not a date",
         6: "seen 'perhaps' is not Y/N",
-        7: "seen_alone '2' is not Y/N",
-        8: "bedroom_seen '?' is not Y/N",
-        9: "unannounced 'no way' is not Y/N",
     }
+    kept = x.frame.set_index("row")
+    assert kept.loc[[7, 8, 9], ["seen_alone", "bedroom_seen", "unannounced"]].isna().all().all()
+    assert [w.split(" (column")[0] for w in x.warnings] == [
+        "visits.csv: 1 seen_alone answer",
+        "visits.csv: 1 bedroom_seen answer",
+        "visits.csv: 1 unannounced answer",
+    ]
+    assert "'no way' (1)" in x.warnings[2]
     _accounted(x)
 
 

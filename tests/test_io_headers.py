@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from test_io_support import reasons, write_csv
 
@@ -184,7 +185,8 @@ def test_missing_required_column_names_the_file_and_what_was_looked_for(tmp_path
         load_cases(path)
     message = str(err.value)
     assert message.startswith("cases.csv: no column for child_id (looked for: child_id, person_id")
-    assert "Mosaic ID" in message and "--columns" in message
+    assert "Mosaic ID" in message and "--mapping" in message
+    assert "the file's headers are 'Person', 'Plan', 'Start'" in message
     assert "\n" not in message
 
 
@@ -290,7 +292,7 @@ def test_load_column_map_mistakes_name_the_file_and_key(tmp_path, text, needle):
 
 
 def test_load_column_map_missing_file(tmp_path):
-    with pytest.raises(InputError, match="no such column-map file"):
+    with pytest.raises(InputError, match="no such mapping file"):
         load_column_map(tmp_path / "nope.toml")
 
 
@@ -303,5 +305,6 @@ def test_column_map_from_toml_drives_the_loader(tmp_path):
         [["C1", "2025-01-06", "Y"], ["C2", "2025-01-06", "N"], ["C3", "2025-01-06", "what"]],
     )
     got = load_visits(path, columns=load_column_map(cols)["visits"])
-    assert got.frame["unannounced"].tolist() == [False, True]
-    assert reasons(got) == {4: "announced 'what' is not Y/N"}
+    assert got.frame["unannounced"].tolist() == [False, True, pd.NA]
+    assert reasons(got) == {}
+    assert "1 announced answer (column 'Planned?') could not be read" in got.warnings[0]

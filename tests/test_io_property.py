@@ -75,7 +75,7 @@ def test_random_cells_never_raise_anything_but_input_error_and_every_row_is_acco
     written = {i + 2 for i, row in enumerate(rows) if any(cell.strip() for cell in row)}
     assert kept | rejected == written
     assert x.frame["visit_date"].notna().all() and x.frame["child_id"].notna().all()
-    assert set(x.frame["visit_type"]) <= {"visit", "contact", "return_home_interview"}
+    assert set(x.frame["visit_type"]) <= {"visit", "contact", "return_home_interview", "other"}
     assert x.frame["seen"].dtype == bool and x.frame["unannounced"].dtype == "boolean"
     assert (x.rejected["reason"].str.len() > 0).all()
     assert isinstance(x.frame.index, pd.RangeIndex)

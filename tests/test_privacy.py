@@ -178,7 +178,9 @@ def test_a_bad_row_quotes_at_most_one_cell(tmp_path):
         "KID-ONE,child_in_need,not-a-date,Worker Name,Team Name\n"
         "KID-TWO,child_in_need,2026-01-05,Worker Name,Team Name\n"
     )
-    visits.write_text("child_id,visit_date,seen\nKID-TWO,2026-01-06,perhaps\n")
+    visits.write_text(
+        "child_id,visit_date,seen\nKID-TWO,2026-01-06,perhaps\nKID-TWO,2026-01-07,Y\n"
+    )
     out = tmp_path / "o.json"
     result = CliRunner().invoke(
         app, ["audit", str(cases), str(visits), "--as-of", "2026-02-01", "--json", str(out), "-q"]

@@ -195,7 +195,7 @@ def test_expected_rejections(tmp_path):
     data = json.loads(out.read_text())
     by_file = {i["file"]: i for i in data["inputs"]}
     assert by_file["r_cases.csv"]["rejected"] == 5  # no id, plan, date, end<start, dup episode
-    assert by_file["r_visits.csv"]["rejected"] == 4
+    assert by_file["r_visits.csv"]["rejected"] == 3  # no id, date; seen (answers never reject)
     before = tmp_path / "e_visits.csv"
     ec, ev = _hostile(tmp_path)["before_1900_after_2100"]
     assert _audit(ec, ev, out, "--as-of", "2026-10-31").exit_code == 0

@@ -34,6 +34,7 @@ TOP_LEVEL = [
     "summary",
     "rejected",
     "warnings",
+    "unrecognised",
 ]
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

@@ -152,3 +152,6 @@ class AuditResult:
     summary: dict
     rejected: pd.DataFrame  # REJECTED_COLUMNS
     warnings: list[str] = field(default_factory=list)
+    # Values no rule recognised, per field ({"visit_type": {"Family Time": 3}}), most
+    # common first: unrecognised visit types counted for nothing, plan types rejected.
+    unrecognised: dict[str, dict[str, int]] = field(default_factory=dict)

@@ -21,7 +21,7 @@ from visit_audit.result import arrow_text
 
 # Flag bits of one episode-day (OR of the day's records).
 SEEN = 1 << 0  # face-to-face (visit or RHI) with the child seen: filter "seen"
-ANY = 1 << 1  # any record at all: filter "any"
+ANY = 1 << 1  # any record that is a visit or a contact: filter "any"
 UNANNOUNCED = 1 << 2  # seen, unannounced = Y
 BEDROOM_Y = 1 << 3  # seen, bedroom_seen = Y
 BEDROOM_N = 1 << 4  # seen, bedroom_seen = N
@@ -71,6 +71,9 @@ def _flag_bits(visits: pd.DataFrame) -> np.ndarray:
     face_to_face = _classes(
         visits["visit_type"], lambda w: w.isin(["visit", "return_home_interview"]).to_numpy(bool)
     )
+    # A meeting, a case note or an unrecognised type counts for nothing, not even
+    # for a filter that takes any contact (contract.md "Visit types" 5, 6).
+    counts = _classes(visits["visit_type"], lambda w: w.ne("other").to_numpy(bool))
     seen = face_to_face & visits["seen"].to_numpy(dtype=bool)
     # What a seen record says; kept below only where the record is a seen one.
     flags = _classes(
@@ -87,7 +90,7 @@ def _flag_bits(visits: pd.DataFrame) -> np.ndarray:
         if no_bit:
             flags |= _bit_where(no, no_bit)
     np.multiply(flags, seen, out=flags)
-    flags |= np.uint16(ANY)
+    flags |= _bit_where(counts, ANY)
     return flags
 
 

@@ -9,13 +9,11 @@ maps any other header to a field.
 from __future__ import annotations
 
 import functools
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from visit_audit.columns import CASE_DATE_COLUMNS
-from visit_audit.errors import InputError
 from visit_audit.plan_types import normalise_name
 
 
@@ -249,49 +247,26 @@ def missing_required(match: Match, role: str) -> list[Field]:
     return [f for f in FIELDS[role] if f.required and f.name not in present]
 
 
-def missing_message(file: str, missing: list[Field]) -> str:
+def missing_message(file: str, missing: list[Field], headers: Sequence[str] = ()) -> str:
+    """No column for a required field: what was looked for, what the file has, the fix."""
     parts = [f"{f.name} (looked for: {', '.join((f.name, *f.aliases))})" for f in missing]
-    return f"{file}: no column for {' or '.join(parts)}; name the column with --columns FILE.toml"
+    has = [str(h).strip() for h in headers if str(h).strip()]
+    shown = ", ".join(f"'{h}'" for h in has[:20]) + (
+        f" and {len(has) - 20} more" if len(has) > 20 else ""
+    )
+    found = f"; the file's headers are {shown}" if has else "; the file has no header row"
+    return (
+        f"{file}: no column for {' or '.join(parts)}{found}; "
+        "name the column in a mapping file (--mapping FILE.toml)"
+    )
 
 
 def load_column_map(path: str | Path) -> dict[str, dict[str, str]]:
-    """Read a ``--columns`` TOML file: ``[cases]`` and ``[visits]`` tables of
-    ``"Their Header" = "field"``.
+    """The header tables of a mapping file: ``{"cases": {...}, "visits": {...}}``.
 
-    Returns ``{"cases": {...}, "visits": {...}}`` (both keys always present).
-    Visits may also map a header to ``announced`` (read inverted into
-    ``unannounced``). Raises :class:`InputError` naming the file and key on any mistake.
+    Kept for the old ``--columns`` files, which hold only those two tables; see
+    :func:`visit_audit.io.mapping.load_mapping` for the whole file.
     """
-    path = Path(path)
-    name = path.name
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such column-map file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{name}: cannot read the column-map file ({exc})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{name}: not a valid TOML column map ({exc})") from None
-    result: dict[str, dict[str, str]] = {"cases": {}, "visits": {}}
-    for section, table in data.items():
-        if section not in FIELDS:
-            raise InputError(f"{name}: unknown table [{section}]; use [cases] and [visits]")
-        if not isinstance(table, dict):
-            raise InputError(f"{name}: '{section}' must be a table, e.g. [{section}]")
-        valid = [f.name for f in FIELDS[section]]
-        for header, field in table.items():
-            if not str(header).strip():
-                raise InputError(f"{name}: [{section}] has an empty header name")
-            if not isinstance(field, str):
-                raise InputError(
-                    f"{name}: [{section}] '{header}' must map to a field name in quotes"
-                )
-            if field not in valid:
-                raise InputError(
-                    f"{name}: [{section}] '{header}' = '{field}' is not a field; "
-                    f"use one of {', '.join(valid)}"
-                )
-            result[section][str(header)] = field
-    return result
+    from visit_audit.io.mapping import load_mapping
+
+    return load_mapping(path).headers

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +30,8 @@ from visit_audit.io.values import (
     as_text,
     distinct,
     quoted,
-    read_bool,
-    read_category,
+    read_answer,
+    read_location,
     read_plan_type,
     read_visit_type,
     text_series,
@@ -49,6 +49,9 @@ class Extract:
     rejected: pd.DataFrame  # file (str), row (int64 spreadsheet row), reason (str)
     info: InputSummary
     warnings: list[str]
+    # Values no rule recognised, per field: {"visit_type": {"Family Time": 3}}, most
+    # common first (contract.md "Visit types" 6; plan types likewise).
+    unrecognised: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -292,9 +295,10 @@ def _extract(
     problems: _Problems,
     columns: tuple[str, ...],
     warnings: list[str],
+    unrecognised: dict[str, dict[str, int]] | None = None,
 ) -> Extract:
     bad = problems.mask()
-    rejected = problems.frame(raw.file, raw.rows)
+    rejected = problems.frame(raw.label, raw.rows)
     info = InputSummary(
         role=role,
         file=raw.file,
@@ -308,7 +312,36 @@ def _extract(
         rejected=rejected,
         info=info,
         warnings=[*raw.warnings, *warnings],
+        unrecognised=unrecognised or {},
     )
+
+
+def count_values(
+    values: pa.Array, which: np.ndarray, positions: np.ndarray, rows: np.ndarray
+) -> dict[str, int]:
+    """{value: rows holding it} for the distinct ``values`` marked in ``which``,
+    counted over the rows of ``rows`` (a mask), most common first (ties by value)."""
+    if not which.any():
+        return {}
+    counts = np.bincount(positions[rows], minlength=len(values))
+    texts = trim(values).to_pylist()
+    found = [(texts[i], int(counts[i])) for i in np.flatnonzero(which) if counts[i]]
+    merged: dict[str, int] = {}
+    for text, n in found:  # " Note" and "Note" are one value
+        merged[text] = merged.get(text, 0) + n
+    return dict(sorted(merged.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def listed(counts: dict[str, int], limit: int = 10) -> str:
+    """ "'A' (3), 'B' (1)": the most common values first, at most ``limit``, then "and N more"."""
+    shown = [f"'{quoted_value(v)}' ({n})" for v, n in list(counts.items())[:limit]]
+    more = len(counts) - limit
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def quoted_value(value: str) -> str:
+    """A value as a message quotes it: control characters as spaces, cut to an excerpt."""
+    return quoted("", pa.array([value]), "")[0].as_py()[2:-1]
 
 
 # The raw table of an extract already read (or being read) by the caller.
@@ -349,6 +382,7 @@ def load_cases(
     columns: Mapping[str, str] | None = None,
     date_format: str | None = None,
     plan_type_aliases: Mapping[str, str] | None = None,
+    plan_type_values: Mapping[str, str] | None = None,
     raw: Preread | None = None,
 ) -> Extract:
     """Read a cases extract (one row per episode) into the canonical cases frame.
@@ -360,6 +394,10 @@ def load_cases(
     default :func:`visit_audit.plan_types.alias_table`); or an episode_id that
     an earlier usable row already has. A blank or absent episode_id becomes
     ``f"{child_id}-{row}"``. Two-digit years: 00–69 → 2000s, 70–99 → 1900s.
+
+    ``plan_type_values``: a mapping file's ``[values.plan_type]`` entries, which
+    win over the built-in spellings. Unrecognised plan types are listed, with
+    how many rows carry each, in a warning and in ``unrecognised``.
 
     ``raw``: the file as ``read_raw(path, "cases", sheet=sheet, columns=columns)``
     gave it, or a Future of that, read beforehand (the command line reads
@@ -379,7 +417,7 @@ def load_cases(
         }
         child = reader.trimmed("child_id")
         no_child = pc.equal(child, "").to_numpy(zero_copy_only=False)
-        plan, blank_plan = read_plan_type(plan_text, aliases)
+        plan, blank_plan = read_plan_type(plan_text, aliases, plan_type_values)
         parsed = {name: future.result() for name, future in parsing.items()}
 
     problems = _Problems(_blank_rows(raw, no_child))
@@ -387,6 +425,19 @@ def load_cases(
     problems.add(blank_plan, "no plan_type")
     unknown = plan.is_null().to_numpy(zero_copy_only=False) & ~blank_plan
     problems.add(unknown, _excerpt("unknown plan type", plan_text, ""))
+    unrecognised: dict[str, dict[str, int]] = {}
+    if unknown.any():
+        plan_values, plan_positions = distinct(plan_text)
+        unknown_values = np.zeros(len(plan_values), dtype=bool)
+        unknown_values[np.unique(plan_positions[unknown])] = True
+        counts = count_values(plan_values, unknown_values, plan_positions, unknown)
+        unrecognised["plan_type"] = counts
+        total = sum(counts.values())
+        reader.warnings.append(
+            f"{raw.file}: {total} {'row has a plan type' if total == 1 else 'rows have plan types'} "
+            f"not recognised, rejected: {listed(counts)}; if one is a plan type, name it in a "
+            "mapping file ([values.plan_type])"
+        )
 
     data: dict[str, object] = {"row": raw.rows}
     for name in CASE_DATES:
@@ -418,7 +469,7 @@ def load_cases(
         worker=as_text(reader.trimmed("worker")),
         team=as_text(reader.trimmed("team")),
     )
-    return _extract("cases", raw, data, problems, CASE_COLUMNS, reader.warnings)
+    return _extract("cases", raw, data, problems, CASE_COLUMNS, reader.warnings, unrecognised)
 
 
 def _reject_duplicate_episodes(episode: pa.Array, rows: np.ndarray, problems: _Problems) -> None:
@@ -454,16 +505,26 @@ def load_visits(
     sheet: str | None = None,
     columns: Mapping[str, str] | None = None,
     date_format: str | None = None,
+    visit_type_values: Mapping[str, str] | None = None,
+    answer_values: Mapping[str, str] | None = None,
     raw: Preread | None = None,
 ) -> Extract:
     """Read a visits extract (one row per visit or contact) into the canonical visits frame.
 
     Rejects a row with no child_id; no, an unreadable or an impossible
-    visit_date (the time of day is dropped); or a Y/N column holding anything
-    else. ``seen`` blank is Y; for seen_alone, bedroom_seen and unannounced,
-    blank (or N/A, not applicable, not recorded, unknown) is unknown. A column
-    headed ``announced`` is read inverted into ``unannounced``. visit_type is
-    classified as contract.md says. Two-digit years: 00–69 → 2000s, 70–99 → 1900s.
+    visit_date (the time of day is dropped); or a ``seen`` value that is not
+    Y/N (Seen / Not seen / No access understood; blank is Y). Only these
+    decide whether a visit happened, so only they reject a row.
+
+    visit_type is classified as :func:`visit_audit.io.values.classify_visit_type`
+    says (``visit_type_values``: a mapping file's entries, which win); a record
+    that says it did not see the child is a visit with ``seen`` = N; values no
+    rule recognises count for nothing and are listed in a warning and in
+    ``unrecognised``. The quality answers (seen_alone, bedroom_seen,
+    unannounced) never reject a row: an unreadable one is read as not recorded
+    and counted in a warning per column (``answer_values``: a mapping file's
+    entries). A column headed ``announced`` is read inverted into
+    ``unannounced``. Two-digit years: 00–69 → 2000s, 70–99 → 1900s.
 
     ``raw``: the file already read, as for :func:`load_cases`.
     """
@@ -475,20 +536,25 @@ def load_visits(
         # The columns are read side by side (arrow and numpy let go of the GIL);
         # the rows' problems are still recorded in column order.
         parsing = pool.submit(_parse_dates, found["visit_date"], raw, date_format)
-        visit_type = pool.submit(read_visit_type, reader.text("visit_type"))
-        reading = pool.submit(read_bool, seen_text, seen=True)
-        flags = {name: pool.submit(read_bool, found[name].text) for name in _FLAGS if name in found}
+        visit_type = pool.submit(read_visit_type, reader.text("visit_type"), visit_type_values)
+        reading = pool.submit(read_answer, seen_text, seen=True, mapping=answer_values)
+        flags = {
+            name: pool.submit(read_answer, found[name].text, mapping=answer_values)
+            for name in _FLAGS
+            if name in found
+        }
         child = reader.trimmed("child_id")
         no_child = pc.equal(child, "").to_numpy(zero_copy_only=False)
         data.update(
             child_id=as_text(child),
-            location=read_category(reader.text("location")),
+            location=read_location(reader.text("location")),
             episode_id=as_text(reader.trimmed("episode_id")),
             worker=as_text(reader.trimmed("worker")),
         )
         parsed = parsing.result()
-        data["visit_type"] = visit_type.result()
-        seen, _, seen_bad = reading.result()
+        kinds, not_seen, type_values, type_unknown, type_positions = visit_type.result()
+        data["visit_type"] = kinds
+        seen, _, seen_bad, _, _, _ = reading.result()
         flags = {name: future.result() for name, future in flags.items()}
 
     problems = _Problems(_blank_rows(raw, no_child))
@@ -497,15 +563,35 @@ def load_visits(
         found["visit_date"], parsed, problems, date_format=date_format, required=True
     )
     problems.add(seen_bad, _excerpt("seen", seen_text, "is not Y/N"))
-    data["seen"] = seen
+    # A record that says it did not see the child did not, whatever ``seen`` says.
+    data["seen"] = seen & ~not_seen if not_seen.any() else seen
+    kept = ~problems.mask() & problems.counted
+    warnings = list(reader.warnings)
+    unrecognised: dict[str, dict[str, int]] = {}
+    counts = count_values(type_values, type_unknown, type_positions, kept)
+    if counts:
+        unrecognised["visit_type"] = counts
+        total = sum(counts.values())
+        warnings.append(
+            f"{raw.file}: {total} {'record has a visit type' if total == 1 else 'records have visit types'} "
+            f"not recognised, counted for nothing: {listed(counts)}; if one is a visit or a "
+            "contact, name it in a mapping file ([values.visit_type])"
+        )
     for name in _FLAGS:
         col = found.get(name)
         if col is None:
             data[name] = pd.arrays.BooleanArray(np.zeros(n, bool), np.ones(n, bool))
             continue
-        value, known, bad = flags[name]  # value: Y, so known
+        value, known, _, answer_texts, bad_values, positions = flags[name]
         if col.field.inverted:
             value = ~value & known
-        problems.add(bad, _excerpt(col.field.name, col.text, "is not Y/N"))
         data[name] = pd.arrays.BooleanArray(value, ~known)
-    return _extract("visits", raw, data, problems, VISIT_COLUMNS, reader.warnings)
+        bad_counts = count_values(answer_texts, bad_values, positions, kept)
+        if bad_counts:
+            total = sum(bad_counts.values())
+            warnings.append(
+                f"{raw.file}: {total} {col.field.name} {'answer' if total == 1 else 'answers'} "
+                f"(column '{col.header}') could not be read and count as not recorded: "
+                f"{listed(bad_counts, 5)}; name them in a mapping file ([values.answer])"
+            )
+    return _extract("visits", raw, data, problems, VISIT_COLUMNS, warnings, unrecognised)

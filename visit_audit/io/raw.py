@@ -63,6 +63,14 @@ class RawTable:
     warnings: list[str] = field(default_factory=list)
     # Plain ASCII without the separator controls \x1c-\x1f: ASCII trimming is exact.
     ascii: bool = False
+    # The sheet read, when the file is a workbook of several sheets (a combined
+    # workbook): rejected rows then name it.
+    sheet: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The file as rejected rows name it: ``book.xlsx [Visits]`` for one sheet of several."""
+        return f"{self.file} [{self.sheet}]" if self.sheet else self.file
 
     def blank(self, candidates: np.ndarray) -> np.ndarray:
         """Which of the rows at positions ``candidates`` are completely blank
@@ -157,7 +165,7 @@ def _pick_header(
     if best < 0:
         headers = candidates[fallback] if candidates else []
         missing = missing_required(match_headers(headers, role, columns), role)
-        raise InputError(missing_message(file, missing))
+        raise InputError(missing_message(file, missing, headers))
     return best
 
 
@@ -397,14 +405,40 @@ def _read_workbook(
     grid = [t.slice(0, top).to_pylist() for t in text]
     grid = [[str(grid[c][r]).strip() for c in range(len(text))] for r in range(top)]
     grid = _fill_merged_headers(grid, merged)
-    pick = _pick_header(grid, file, role, columns)
+    try:
+        pick = _pick_header(grid, file, role, columns)
+    except InputError as exc:
+        raise InputError(
+            str(exc) + _other_sheet_hint(book, names, sheet_name, role, columns)
+        ) from None
     text = [t.slice(pick + 1) for t in text]
     native = [None if nat is None else nat[pick + 1 :] for nat in native]
     rows = np.arange(pick + 2, len(frame) + 1, dtype=np.int64)
     warnings = []
     if pick:
         warnings.append(f"{file}: header found on row {pick + 1}; rows above it ignored")
-    return _finish(file, grid[pick], text, native, rows, pick + 1, warnings)
+    table = _finish(file, grid[pick], text, native, rows, pick + 1, warnings)
+    table.sheet = sheet_name if len(names) > 1 else None
+    return table
+
+
+def _other_sheet_hint(
+    book, names: list[str], read: str, role: str, columns: Mapping[str, str] | None
+) -> str:
+    """Where another sheet of the workbook has every column the role needs:
+    "; sheet 'Visits' has them: add --visits-sheet 'Visits'"."""
+    for name in names:
+        if name == read:
+            continue
+        try:
+            top = book.parse(name, header=None, dtype=object, na_filter=False, nrows=20)
+        except Exception:  # an unreadable other sheet gives no hint
+            continue
+        for _, row in top.iterrows():
+            headers = [str(v).strip() for v in row.tolist()]
+            if not missing_required(match_headers(headers, role, columns), role):
+                return f"; sheet '{name}' has them: add --{role}-sheet '{name}'"
+    return ""
 
 
 def _fill_merged_headers(

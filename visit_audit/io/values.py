@@ -7,6 +7,7 @@ per-row cost is one hash pass and one ``take``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from visit_audit.plan_types import normalise_name
+from visit_audit.plan_types import match_plan_type
 
 if TYPE_CHECKING:  # only named: arrow's to_pandas imports pandas when it is called
     import pandas as pd
@@ -30,8 +31,126 @@ SEEN_FALSE = (*FALSE_WORDS, "not seen", "no access", "noaccess")
 # common fillers (a child too young to be seen alone is recorded as N/A).
 NOT_RECORDED = ("", "n/a", "na", "not applicable", "not recorded", "unknown")
 
-RHI_PATTERN = r"\brhi\b|return home"
-CONTACT_PATTERN = r"phone|text|sms|email|e-mail|letter|video|virtual|teams|zoom"
+# Quality answers (seen_alone, bedroom_seen, unannounced) besides Y/N (contract.md
+# "Answers"): "not applicable" is no exception for a child under the framework's
+# minimum age and not recorded otherwise, which is what a missing answer already
+# means to the engine; a declined or refused answer is N.
+NOT_APPLICABLE = ("not applicable", "n/a", "na", "too young", "under 4", "under four")
+ANSWER_NO = ("declined", "refused", "child refused", "child declined")
+
+# Visit types (contract.md "Visit types"): matched on words, first rule that fits.
+VISIT_KINDS = ("visit", "return_home_interview", "contact", "other")
+
+
+def _any_word(*phrases: str) -> re.Pattern[str]:
+    words = "|".join(p.replace(" ", r"\s+") for p in phrases)
+    return re.compile(rf"\b(?:{words})s?\b")
+
+
+_RHI = _any_word("rhi", "return home", "return interview")
+_NOT_SEEN = _any_word(
+    "no access",
+    "not seen",
+    "unseen",
+    "unsuccessful",
+    "attempted",
+    "no reply",
+    "refused",
+    "cancelled",
+    "canceled",
+    "did not attend",
+    "dna",
+)
+_CONTACT = _any_word(
+    "phone",
+    "telephone",
+    "call",
+    "text",
+    "sms",
+    "email",
+    "e-mail",
+    "letter",
+    "video",
+    "virtual",
+    "teams",
+    "zoom",
+    "whatsapp",
+    "facetime",
+)
+_VISIT = _any_word(
+    "visit", "statutory", "seen", "face to face", "face-to-face", "f2f", "direct work"
+)
+_OTHER = _any_word(
+    "meeting",
+    "conference",
+    "core group",
+    "strategy",
+    "review",
+    "case note",
+    "note",
+    "supervision",
+    "assessment",
+    "discussion",
+    "consultation",
+    "court",
+    "contact with parent",
+    "contact with carer",
+    "with professional",
+    "parent only",
+    "carer only",
+)
+# A canonical extract's own words read as themselves.
+_CANONICAL_TYPES = {
+    "visit": "visit",
+    "contact": "contact",
+    "return_home_interview": "return_home_interview",
+    "return home interview": "return_home_interview",
+    "other": "other",
+    "not_seen": "not_seen",
+    "not seen": "not_seen",
+}
+
+
+def classify_visit_type(value: str, mapping: Mapping[str, str] | None = None) -> tuple[str, bool]:
+    """(meaning, recognised) of one visit type as an extract spells it.
+
+    The meaning is ``visit``, ``return_home_interview``, ``contact``, ``other``
+    or ``not_seen`` (a visit that says it did not see the child). A mapping
+    file's entry wins; then, on words and case-insensitive, the first rule
+    that fits: a return home interview; a record that did not see the child; a
+    phone, text, e-mail, letter or video contact; a visit (blank, any "visit",
+    statutory, seen, face to face, direct work); a meeting, note, review,
+    assessment or contact with someone other than the child (``other``).
+    Anything else is ``other`` and not recognised (reported, never counted).
+    """
+    text = " ".join(str(value).split())
+    if mapping:
+        meaning = _lookup(mapping, text)
+        if meaning is not None:
+            return meaning, True
+    words = text.casefold().replace("_", " ")
+    if text.casefold() in _CANONICAL_TYPES:
+        return _CANONICAL_TYPES[text.casefold()], True
+    if not words:
+        return "visit", True
+    for pattern, meaning in (
+        (_RHI, "return_home_interview"),
+        (_NOT_SEEN, "not_seen"),
+        (_CONTACT, "contact"),
+        (_VISIT, "visit"),
+        (_OTHER, "other"),
+    ):
+        if pattern.search(words):
+            return meaning, True
+    return "other", False
+
+
+def _lookup(mapping: Mapping[str, str], text: str) -> str | None:
+    """A mapping file's entry for ``text``: exact first, then ignoring case and spacing."""
+    if text in mapping:
+        return mapping[text]
+    folded = {" ".join(k.split()).casefold(): v for k, v in mapping.items()}
+    return folded.get(text.casefold())
 
 
 def plain(column: pa.Array) -> pa.Array:
@@ -190,30 +309,73 @@ def read_bool(column: pa.Array, *, seen: bool = False) -> tuple[np.ndarray, np.n
     ``seen``: blank is Y, and Seen / Not seen / No access are understood.
     Otherwise blank (or N/A, not recorded) is unknown.
     """
+    return read_answer(column, seen=seen)[:3]
+
+
+def read_answer(
+    column: pa.Array,
+    *,
+    seen: bool = False,
+    mapping: Mapping[str, str] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, pa.Array, np.ndarray, np.ndarray]:
+    """(value, known, bad, distinct values, which of them are bad, each row's position
+    among them) of a Y/N column.
+
+    ``seen``: blank is Y, and Seen / Not seen / No access are understood (a
+    ``seen`` value that is none of these rejects its row). Otherwise a quality
+    answer: Y/N, Yes/No, True/False, 1/0; blank, N/A, not applicable, not
+    recorded, unknown, too young, under 4 = not recorded; declined, refused,
+    child refused = N. ``bad`` marks the rows none of these fit (a quality
+    answer is then read as not recorded by its caller). ``mapping``: a mapping
+    file's answers (Y | N | not_applicable | not_recorded), which win.
+    """
     values, idx = distinct(column)
     key = _words(trim(values))
-    true_words, false_words = (SEEN_TRUE, SEEN_FALSE) if seen else (TRUE_WORDS, FALSE_WORDS)
-    unknown_words = ("",) if seen else NOT_RECORDED
+    if seen:
+        true_words, false_words, unknown_words = SEEN_TRUE, SEEN_FALSE, ("",)
+    else:
+        true_words = TRUE_WORDS
+        false_words = (*FALSE_WORDS, *ANSWER_NO)
+        unknown_words = (*NOT_RECORDED, *NOT_APPLICABLE)
     codes = np.full(len(values), _BAD, dtype=np.int8)
     for code, words in ((_UNKNOWN, unknown_words), (_FALSE, false_words), (_TRUE, true_words)):
         codes[pc.is_in(key, pa.array(words)).to_numpy(zero_copy_only=False)] = code
+    if mapping:
+        meaning_codes = {
+            "Y": _TRUE,
+            "N": _FALSE,
+            "not_applicable": _UNKNOWN,
+            "not_recorded": _UNKNOWN,
+        }
+        for i, text in enumerate(trim(values).to_pylist()):
+            meaning = _lookup(mapping, " ".join(str(text).split()))
+            if meaning is not None and (not seen or meaning in ("Y", "N")):
+                codes[i] = meaning_codes[meaning]
     if seen:
         codes[codes == _UNKNOWN] = _TRUE
+    bad_values = codes == _BAD
     codes = per_row(codes, idx)
-    return codes == _TRUE, codes <= _TRUE, codes == _BAD
+    return codes == _TRUE, codes <= _TRUE, codes == _BAD, values, bad_values, idx
 
 
-def read_visit_type(column: pa.Array) -> pa.Array:
-    """contract.md: ``return_home_interview`` when it reads RHI or contains "return
-    home"; else ``contact`` when it contains phone, text, sms, email, e-mail,
-    letter, video, virtual, teams or zoom; else ``visit``. The canonical names
-    themselves (``return_home_interview``, ``contact``, ``visit``) read as themselves."""
+def read_visit_type(
+    column: pa.Array, mapping: Mapping[str, str] | None = None
+) -> tuple[pa.DictionaryArray, np.ndarray, pa.Array, np.ndarray, np.ndarray]:
+    """Each row's visit type as :func:`classify_visit_type` reads it.
+
+    Returns (kind per row: visit | return_home_interview | contact | other, as a
+    categorical; which rows did not see the child; the distinct values as
+    read; which of them were not recognised; each row's position among them).
+    The classification runs once per distinct value.
+    """
     values, idx = distinct(column)
-    key = pc.replace_substring(pc.utf8_lower(trim(values)), "_", " ")
-    rhi = pc.match_substring_regex(key, RHI_PATTERN)
-    contact = pc.or_(pc.equal(key, "contact"), pc.match_substring_regex(key, CONTACT_PATTERN))
-    kinds = pc.if_else(rhi, "return_home_interview", pc.if_else(contact, "contact", "visit"))
-    return as_category(kinds, idx)
+    meanings = [classify_visit_type(v, mapping) for v in trim(values).to_pylist()]
+    kinds = pa.array(
+        ["visit" if m == "not_seen" else m for m, _ in meanings], type=pa.large_string()
+    )
+    not_seen = np.array([m == "not_seen" for m, _ in meanings], dtype=bool)
+    unrecognised = np.array([not ok for _, ok in meanings], dtype=bool)
+    return as_category(kinds, idx), per_row(not_seen, idx), values, unrecognised, idx
 
 
 def read_category(column: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
@@ -221,6 +383,15 @@ def read_category(column: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
     :func:`as_category`): trimmed once per distinct value, not once per row."""
     values, positions = distinct(column)
     return as_category(trim(values), positions)
+
+
+def read_location(column: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
+    """The ``location`` column: its words, trimmed; a value that says it was not
+    recorded or does not apply (N/A, unknown, too young…) reads as missing."""
+    values, positions = distinct(column)
+    words = trim(values)
+    blank = pc.is_in(_words(words), pa.array([*NOT_RECORDED, *NOT_APPLICABLE]))
+    return as_category(pc.if_else(blank, "", words), positions)
 
 
 def as_category(values: pa.Array, positions: np.ndarray) -> pa.DictionaryArray:
@@ -251,10 +422,22 @@ def _with_nulls(codes: np.ndarray) -> pa.Array:
     )
 
 
-def read_plan_type(column: pa.Array, aliases: Mapping[str, str]) -> tuple[pa.Array, np.ndarray]:
-    """Canonical plan type per row (null when blank or unknown), and which rows are blank."""
+def read_plan_type(
+    column: pa.Array,
+    aliases: Mapping[str, str],
+    mapping: Mapping[str, str] | None = None,
+) -> tuple[pa.Array, np.ndarray]:
+    """Canonical plan type per row (null when blank or unknown), and which rows are blank.
+
+    A mapping file's ``[values.plan_type]`` entry wins; then
+    :func:`visit_audit.plan_types.match_plan_type` (names, plurals, qualifiers,
+    legal bases, SSDA903 codes).
+    """
     values, idx = distinct(column)
-    canonical = [aliases.get(normalise_name(v)) for v in values.to_pylist()]
+    canonical = []
+    for v in trim(values).to_pylist():
+        found = _lookup(mapping, " ".join(v.split())) if mapping else None
+        canonical.append(found if found is not None else match_plan_type(v, aliases))
     blank = pc.equal(trim(values), "").to_numpy(zero_copy_only=False)
     return pa.array(canonical, type=pa.large_string()).take(pa.array(idx)), per_row(blank, idx)
 

@@ -58,6 +58,7 @@ def result_to_dict(result: AuditResult) -> dict:
     out["summary"] = _plain(result.summary)
     out["rejected"] = _records(result.rejected, REJECTED_COLUMNS)
     out["warnings"] = [str(w) for w in result.warnings]
+    out["unrecognised"] = {k: dict(v) for k, v in result.unrecognised.items()}
     return out
 
 
@@ -106,6 +107,8 @@ def _stream(result: AuditResult, fh: BinaryIO) -> None:
     _put_lines(put, _record_lines(result.rejected, REJECTED_COLUMNS))
     put(',\n  "warnings": ')
     _put_lines(put, (_dumps(str(w)) for w in result.warnings))
+    put(',\n  "unrecognised": ')
+    put(_pretty({k: dict(v) for k, v in result.unrecognised.items()}, "  "))
     put("\n}\n")
 
 

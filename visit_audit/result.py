@@ -155,3 +155,6 @@ class AuditResult:
     # Values no rule recognised, per field ({"visit_type": {"Family Time": 3}}), most
     # common first: unrecognised visit types counted for nothing, plan types rejected.
     unrecognised: dict[str, dict[str, int]] = field(default_factory=dict)
+    # With a history (delivery.md "History"): the deadlines newly overdue, no longer
+    # overdue and still overdue against the previous period, as the JSON "changes".
+    changes: dict | None = None

@@ -201,6 +201,7 @@ def test_sheet_over_the_row_limit_continues_on_a_second(tmp_path: Path, monkeypa
         "Due soon",
         "Quality",
         "Rejected rows",
+        "Unrecognised values",
         "About",
     ]
     ids = []

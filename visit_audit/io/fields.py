@@ -54,7 +54,7 @@ CASE_FIELDS: tuple[Field, ...] = (
         "plan_type",
         "plan_type",
         True,
-        ("plan", "plan type", "episode type", "category", "service"),
+        ("plan", "plan type", "episode type", "category", "service", "legal status"),
     ),
     Field(
         "start_date",
@@ -224,8 +224,13 @@ def match_headers(
     """
     fields = FIELDS[role]
     by_name = {f.name: f for f in fields}
+    present = {header_key(h) for h in headers if str(h).strip()}
+    # A mapped header absent from this row leaves its field to the aliases (a
+    # warning names the entry).
     mapped = {header_key(k): v for k, v in (columns or {}).items()}
-    mapped_fields = frozenset(by_name[v].column for v in mapped.values() if v in by_name)
+    mapped_fields = frozenset(
+        by_name[v].column for k, v in mapped.items() if v in by_name and k in present
+    )
     alias_to_field = _alias_index(role, mapped_fields)
     by_field: dict[str, list[tuple[int, str]]] = {}
     seen_keys: set[str] = set()

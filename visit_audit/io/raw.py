@@ -427,11 +427,15 @@ def _other_sheet_hint(
 ) -> str:
     """Where another sheet of the workbook has every column the role needs:
     "; sheet 'Visits' has them: add --visits-sheet 'Visits'"."""
+    import pandas as pd
+
     for name in names:
         if name == read:
             continue
         try:
-            top = book.parse(name, header=None, dtype=object, na_filter=False, nrows=20)
+            top = pd.read_excel(
+                book, sheet_name=name, header=None, dtype=object, na_filter=False, nrows=20
+            )
         except Exception:  # an unreadable other sheet gives no hint
             continue
         for _, row in top.iterrows():

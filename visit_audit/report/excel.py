@@ -38,7 +38,16 @@ DATE_FORMAT = "dd/mm/yyyy"
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 _FIRST_SAFE_DAY = np.datetime64("1900-03-01", "D")  # before it, Excel's 1900 leap-year bug
 
-SHEETS = ("Summary", "Findings", "Overdue", "Due soon", "Quality", "Rejected rows", "About")
+SHEETS = (
+    "Summary",
+    "Findings",
+    "Overdue",
+    "Due soon",
+    "Quality",
+    "Rejected rows",
+    "Unrecognised values",
+    "About",
+)
 STATUS_LEGEND = (
     "late: visited, but after the due date; "
     "missed: the episode ended (or the count window closed) without the visit; "
@@ -111,6 +120,10 @@ QUALITY_SHEET_COLUMNS = _cols(
     ("Team", "team"),
 )
 REJECTED_SHEET_COLUMNS = _cols(("File", "file"), ("Row", "row", "int"), ("Reason", "reason"))
+UNRECOGNISED_SHEET_COLUMNS = _cols(
+    ("Field", "field"), ("Value", "value"), ("Records", "records", "int")
+)
+UNRECOGNISED_FIELDS = {"visit_type": "Visit type", "plan_type": "Plan type"}
 
 WORKBOOK_OPTIONS = {
     "constant_memory": True,
@@ -158,9 +171,24 @@ def _write_workbook(result: AuditResult, fh: BinaryIO, thresholds: tuple[float, 
         )
         _list_sheets(wb, fmt, "Quality", QUALITY_SHEET_COLUMNS, quality)
         _list_sheets(wb, fmt, "Rejected rows", REJECTED_SHEET_COLUMNS, result.rejected)
+        _list_sheets(
+            wb, fmt, "Unrecognised values", UNRECOGNISED_SHEET_COLUMNS, _unrecognised(result)
+        )
         _about_sheet(wb, fmt, result, thresholds)
     finally:
         wb.close()  # also removes constant_memory temp files when a sheet failed
+
+
+def _unrecognised(result: AuditResult) -> pd.DataFrame:
+    """One row per field and value no rule recognised, most common first within a field."""
+    rows = [
+        (UNRECOGNISED_FIELDS.get(name, name), value, n)
+        for name, counts in result.unrecognised.items()
+        for value, n in counts.items()
+    ]
+    return pd.DataFrame(rows, columns=["field", "value", "records"]).astype(
+        {"field": object, "value": object, "records": np.int64}
+    )
 
 
 # --- formats -----------------------------------------------------------------------------

@@ -347,6 +347,9 @@ def render_framework(fw, console: Console) -> None:
     table.add_column("Plan type", overflow="fold", max_width=20)
     table.add_column("Start date is", overflow="fold", max_width=16)
     table.add_column("Rules", overflow="fold")
+    from visit_audit.plan_types import spellings
+
+    spelt = spellings({name: fw.aliases.get(name, ()) for name in fw.plan_types})
     for plan in fw.plan_types.values():
         lines = []
         contact = " (any contact counts)"
@@ -363,8 +366,19 @@ def render_framework(fw, console: Console) -> None:
         if plan.note:
             lines.append(f"note: {plan.note}")
         name = Text.assemble(_clean(plan.name), "\n", (_clean(plan.label), "dim"))
-        table.add_row(name, _clean(plan.start_means), "\n".join(_clean(x) for x in lines))
+        rules = Text("\n".join(_clean(x) for x in lines))
+        names = ", ".join(dict.fromkeys(_clean(s) for s in spelt.get(plan.name, ())))
+        rules.append(f"\naccepted as: {plan.name}{', ' + names if names else ''}", style="dim")
+        table.add_row(name, _clean(plan.start_means), rules)
     console.print(table)
+    console.print(
+        Text(
+            "Each accepted name also matches in any case, with spaces, hyphens, underscores and "
+            "full stops ignored; in plural and 'plan' forms (Children in Need, Child Protection "
+            "Plans); and with a qualifier after a dash or in brackets (Child Protection - "
+            "Neglect, CLA (S20)). A mapping file's [values.plan_type] names any other spelling."
+        )
+    )
     if fw.quality:
         q = fw.quality
         console.print(

@@ -572,8 +572,11 @@ def test_working_through_the_children_in_partitions_changes_nothing():
 def _text_lookup(values, among):
     import numpy as np
 
-    where = {v: i for i, v in enumerate(among)}
-    return np.array([where.get(v, -1) if v is not None else -1 for v in values])
+    def id_key(v: str) -> str:  # ids reach the engine trimmed: " 1" is not "1"
+        return (v.lstrip("0") or "0") if v.isascii() and v.isdigit() else v
+
+    where = {id_key(v): i for i, v in enumerate(among)}
+    return np.array([where.get(id_key(v), -1) if v is not None else -1 for v in values])
 
 
 _IDS = st.one_of(
@@ -586,12 +589,16 @@ _IDS = st.one_of(
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(_IDS, max_size=40),
-    st.lists(st.text("0123456789", min_size=1, max_size=16), max_size=20, unique=True),
+    st.lists(
+        st.text("0123456789", min_size=1, max_size=16),
+        max_size=20,
+        unique_by=lambda v: v.lstrip("0") or "0",  # no two cases ids only zeros tell apart
+    ),
     st.sampled_from([None, "", " 1", "A7", "+7", "٣"]),
 )
 def test_id_lookup_of_digits_as_numbers_agrees_with_text(values, among, odd):
-    # Ids made of digits only are looked up as numbers (length kept: "007" is not
-    # "7"); anything else (a blank, a space, a letter, a sign, a non-ASCII digit)
+    # Ids made of digits only are looked up as numbers ("007" is "7", as the
+    # contract matches them); anything else (a blank, a space, a letter, a sign, a non-ASCII digit)
     # sends the whole lookup back to comparing text. Both give the same answer.
     import numpy as np
     import pandas as pd
@@ -609,10 +616,10 @@ def test_id_lookup_with_a_wide_span_of_numbers_is_hashed_and_still_exact():
 
     from visit_audit.engine.days import lookup
 
-    among = ["1", "999999999999999", "42", "001"]
-    values = ["42", "999999999999999", "1", "01", None, "001", "5"]
+    among = ["1", "999999999999999", "42", "0010"]
+    values = ["42", "999999999999999", "01", "10", None, "001", "5"]
     got = lookup(pd.Series(values, dtype="str"), pd.Series(among, dtype="str"))
-    assert got.tolist() == [2, 1, 0, -1, -1, 3, -1]
+    assert got.tolist() == [2, 1, 0, 3, -1, 0, -1]
     # Which ids take the way of numbers.
     import pyarrow as pa
 
@@ -620,7 +627,7 @@ def test_id_lookup_with_a_wide_span_of_numbers_is_hashed_and_still_exact():
 
     text = pa.large_string()
     keys, missing = _digit_keys(pa.array(["007", None, "7"], text))
-    assert keys[0] != keys[2] and missing.tolist() == [False, True, False]
+    assert keys[0] == keys[2] and missing.tolist() == [False, True, False]
     for odd in (["7", ""], ["7", " 7"], ["7", "A7"], ["1" * 16]):
         assert _digit_keys(pa.array(odd, text)) is None
 

@@ -190,7 +190,7 @@ def audit(
         if report is not None and report.suffix.lower() != ".xlsx":
             raise typer.BadParameter("the report must be an .xlsx file", param_hint="--report")
         pipeline.check_targets([report, json_out], [cases, visits, mapping])
-        from visit_audit.privacy import load_key
+        from visit_audit.keys import load_key
 
         key = load_key(key_file=key_file) if pseudonymise or key_file else None
         options = pipeline.AuditOptions(
@@ -208,13 +208,13 @@ def audit(
             visits_date_format=visits_date_format,
             key=key,
         )
-        from visit_audit.report.terminal import make_console, progress, render_summary
-
-        with progress(make_console(stderr=True)) as step:
+        with _progress() as step:
             result = pipeline.audit(options, step)
             pipeline.write_outputs(
                 result, report=report, json_out=json_out, thresholds=grades, step=step
             )
+        from visit_audit.report.terminal import make_console, render_summary
+
         if quiet or json_out == "-":
             _tell_stderr(result)
         else:
@@ -223,6 +223,20 @@ def audit(
                 make_console().print(f"Excel report written to {report}")
     if pipeline.failed(result, fail):
         raise typer.Exit(1)
+
+
+@contextlib.contextmanager
+def _progress():
+    """A spinner naming the current step, on a terminal only. Off a terminal
+    (cron, pipes) nothing is shown, and the renderer (rich, pandas) is not even
+    imported until the audit is under way."""
+    if not sys.stderr.isatty():
+        yield lambda message: None
+        return
+    from visit_audit.report.terminal import make_console, progress
+
+    with progress(make_console(stderr=True)) as step:
+        yield step
 
 
 def _tell_stderr(result) -> None:

@@ -24,7 +24,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -216,25 +216,43 @@ def load_inputs(options: AuditOptions, step: Step = _no_step) -> Loaded:
     error is the one told. Visits' ids that lost their leading zeros are spelled
     as the cases extract spells them.
     """
-    from visit_audit.frameworks import load_framework
     from visit_audit.io.mapping import MappingFile, load_mapping
-    from visit_audit.io.raw import read_raw
 
-    fw = load_framework(options.framework)
-    mapping = load_mapping(options.mapping) if options.mapping else None
-    if mapping is not None:
-        mapping.check_plan_types(fw.plan_types, fw.name)
+    # The reads start first: they need only the mapping file's headers, and
+    # everything else (the framework, pandas) loads while Arrow parses. Errors
+    # are still told in the order a user fixes them: the framework, the mapping
+    # file, then the cases and the visits.
+    mapping, mapping_error = None, None
+    try:
+        mapping = load_mapping(options.mapping) if options.mapping else None
+    except InputError as exc:
+        mapping_error = exc
     headers = mapping.headers if mapping else {"cases": {}, "visits": {}}
     step("reading cases and visits")
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        raws = {
-            role: pool.submit(read_raw, path, role, sheet=sheet, columns=headers[role])
-            for role, path, sheet in (
-                ("cases", options.cases, options.cases_sheet),
-                ("visits", options.visits, options.visits_sheet),
-            )
-        }
+    pool = ThreadPoolExecutor(max_workers=2)
+    try:
+        raws = {}
+        if mapping_error is None:
+            from visit_audit.io.raw import read_raw
+
+            raws = {
+                role: pool.submit(read_raw, path, role, sheet=sheet, columns=headers[role])
+                for role, path, sheet in (
+                    ("cases", options.cases, options.cases_sheet),
+                    ("visits", options.visits, options.visits_sheet),
+                )
+            }
+        from visit_audit.frameworks import load_framework
+
+        fw = load_framework(options.framework)
+        if mapping_error is not None:
+            raise mapping_error
+        if mapping is not None:
+            mapping.check_plan_types(fw.plan_types, fw.name)
         cases_x, visits_x = _load_both(options, fw, mapping or MappingFile(), raws, pool)
+    finally:
+        # On an error, what the other read is still doing is not needed.
+        pool.shutdown(wait=False, cancel_futures=True)
     return reconcile(Loaded(fw, cases_x, visits_x, mapping))
 
 
@@ -275,17 +293,13 @@ def _load_both(options, fw, mapping, raws, pool) -> tuple[Extract, Extract]:
 
 
 def reconcile(loaded: Loaded) -> Loaded:
-    """Ids that lost their leading zeros matched (contract.md "Identifiers")."""
-    from visit_audit.io.ids import check_distinct_ids, respell
+    """Ids that lost their leading zeros (contract.md "Identifiers"): the engine
+    matches ``1001`` to ``0001001``; two cases ids that only zeros tell apart stop the run."""
+    from visit_audit.io.ids import check_distinct_ids
 
-    cases, visits = loaded.cases, loaded.visits
+    cases = loaded.cases
     for column in ("child_id", "episode_id"):
         check_distinct_ids(cases.frame, column, cases.info.file)
-    frame = visits.frame
-    for column in ("child_id", "episode_id"):
-        frame = respell(frame, cases.frame, column)
-    if frame is not visits.frame:
-        loaded.visits = replace(visits, frame=frame)
     return loaded
 
 
@@ -469,17 +483,16 @@ def check_targets(
 def child_frames(loaded: Loaded, child: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The cases and visits rows of one child, the id given in either spelling
     (with or without leading zeros); an unknown id names the closest ones."""
-    from visit_audit.io.ids import closest_ids, id_key
+    from visit_audit.identifiers import id_key
+    from visit_audit.io.ids import closest_ids
 
     cases, visits = loaded.cases.frame, loaded.visits.frame
     wanted = id_key(child)
     ids = cases["child_id"].dropna().unique().tolist()
-    match = [i for i in ids if id_key(i) == wanted]
-    if not match:
+    if not any(id_key(i) == wanted for i in ids):
         near = closest_ids(child, ids)
         hint = f"; the closest are {', '.join(near)}" if near else ""
         raise InputError(f"{loaded.cases.info.file}: no episode for child '{child.strip()}'{hint}")
-    spelled = match[0]
-    mine = cases.loc[cases["child_id"] == spelled].reset_index(drop=True)
-    theirs = visits.loc[visits["child_id"] == spelled].reset_index(drop=True)
+    mine = cases.loc[cases["child_id"].map(id_key) == wanted].reset_index(drop=True)
+    theirs = visits.loc[visits["child_id"].map(id_key) == wanted].reset_index(drop=True)
     return mine, theirs

@@ -16,20 +16,17 @@ import copy
 import dataclasses
 import hashlib
 import hmac
-import os
 import re
-from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from visit_audit.engine.summary import sort_findings
-from visit_audit.errors import InputError
+from visit_audit.keys import ENV_VAR, MIN_KEY_BYTES, load_key
 from visit_audit.result import AuditResult
 
-ENV_VAR = "VISIT_AUDIT_KEY"
-MIN_KEY_BYTES = 16
+__all__ = ["ENV_VAR", "MIN_KEY_BYTES", "load_key", "pseudonym", "pseudonymise_result"]
+
 HEX_DIGITS = 16
 REDACTED = "'…'"
 
@@ -44,33 +41,6 @@ _TAILS = (
 )
 _QUOTED = re.compile(rf"'.*?'(?=(?:{_TAILS})?(?:; |$))")
 _EXAMPLE = re.compile(r"\(e\.g\. '.*'\)")
-
-
-def load_key(env: Mapping[str, str] = os.environ, key_file: Path | None = None) -> bytes:
-    """The pseudonymisation key: the contents of ``key_file`` if given, else $VISIT_AUDIT_KEY.
-
-    Surrounding white space (a trailing newline) is not part of the key. The
-    key itself never appears in a message.
-    """
-    if key_file is not None:
-        try:
-            key = Path(key_file).read_bytes().strip()
-        except OSError as e:
-            reason = e.strerror or type(e).__name__
-            raise InputError(f"cannot read the key file {key_file}: {reason}") from None
-        source = f"the key file {key_file}"
-    else:
-        key = env.get(ENV_VAR, "").strip().encode("utf-8")
-        source = f"${ENV_VAR}"
-        if not key:
-            raise InputError(
-                f"--pseudonymise needs a key: set ${ENV_VAR} or give --key-file FILE "
-                f"(at least {MIN_KEY_BYTES} bytes)"
-            )
-    if len(key) < MIN_KEY_BYTES:
-        what = "is empty" if not key else f"is shorter than {MIN_KEY_BYTES} bytes"
-        raise InputError(f"the pseudonymisation key in {source} {what}; use a longer random key")
-    return key
 
 
 def pseudonym(values: pd.Series, key: bytes, prefix: str) -> pd.Series:

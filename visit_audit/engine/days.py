@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from visit_audit.identifiers import id_keys
 from visit_audit.io.values import distinct, per_row
 from visit_audit.result import arrow_text
 
@@ -131,18 +132,22 @@ def to_days(values: pd.Series) -> np.ndarray:
 
 
 def lookup(values: pd.Series, among: pd.Series) -> np.ndarray:
-    """Position in ``among`` (distinct values) of each of ``values`` as text; -1 when absent.
+    """Position in ``among`` of each of ``values``; -1 when absent.
+
+    Ids are matched as :mod:`visit_audit.identifiers` says: an id made only of
+    digits without its leading zeros, any other exactly. ``among`` holds no two
+    ids with the same matching key (the loader stops a run that has them).
 
     One hash pass over the rows (Arrow's ``index_in``), no Python strings made;
-    ids made of digits only (as case-management systems number people and
-    episodes) are compared as numbers instead, which is several times faster.
+    when every id is 1-15 digits (as case-management systems number people and
+    episodes) they are compared as numbers instead, which is several times faster.
     """
     values, among = arrow_text(values), arrow_text(among)
     known = _digit_keys(among)
     keys = None if known is None else _digit_keys(values)
     if keys is not None:
         return _find_keys(keys[0], keys[1], known[0])
-    return _index_in(values, among)
+    return _index_in(id_keys(values), id_keys(among))
 
 
 def _index_in(values: pa.Array | pa.ChunkedArray, among: pa.Array) -> np.ndarray:
@@ -151,10 +156,9 @@ def _index_in(values: pa.Array | pa.ChunkedArray, among: pa.Array) -> np.ndarray
     return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
 
 
-# A digit-only id of at most 15 digits as one int64: its value, and its length
-# above bit 50 (10**15 < 2**50), so that "007" and "7" stay apart.
+# A digit-only id of at most 15 digits as one int64: its value, so that "007"
+# and "7" are one id, as the contract matches them.
 _KEY_DIGITS = 15
-_LENGTH_SHIFT = 50
 
 
 def _digit_keys(text: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -181,9 +185,7 @@ def _digit_keys(text: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarra
             if data.min() < ord("0") or data.max() > ord("9"):
                 return None
         value = pc.fill_null(pc.cast(chunk, pa.int64()), 0).to_numpy(zero_copy_only=False)
-        length <<= _LENGTH_SHIFT
-        length |= value
-        keys.append(length)
+        keys.append(value)
         missing.append(absent)
     if not keys:
         return np.zeros(0, np.int64), np.zeros(0, bool)

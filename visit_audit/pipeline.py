@@ -23,11 +23,11 @@ import calendar as _calendar
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from visit_audit.concurrency import in_background, side_by_side
 from visit_audit.errors import InputError
 
 if TYPE_CHECKING:
@@ -229,66 +229,57 @@ def load_inputs(options: AuditOptions, step: Step = _no_step) -> Loaded:
         mapping_error = exc
     headers = mapping.headers if mapping else {"cases": {}, "visits": {}}
     step("reading cases and visits")
-    pool = ThreadPoolExecutor(max_workers=2)
-    try:
-        raws = {}
-        if mapping_error is None:
-            from visit_audit.io.raw import read_raw
+    raws = {}
+    if mapping_error is None:
+        from visit_audit.io.raw import read_raw
 
-            raws = {
-                role: pool.submit(read_raw, path, role, sheet=sheet, columns=headers[role])
-                for role, path, sheet in (
-                    ("cases", options.cases, options.cases_sheet),
-                    ("visits", options.visits, options.visits_sheet),
-                )
-            }
-        from visit_audit.frameworks import load_framework
+        # (On an error, what the other read is still doing is not waited for.)
+        raws = {
+            role: in_background(read_raw, path, role, sheet=sheet, columns=headers[role])
+            for role, path, sheet in (
+                ("cases", options.cases, options.cases_sheet),
+                ("visits", options.visits, options.visits_sheet),
+            )
+        }
+    from visit_audit.frameworks import load_framework
 
-        fw = load_framework(options.framework)
-        if mapping_error is not None:
-            raise mapping_error
-        if mapping is not None:
-            mapping.check_plan_types(fw.plan_types, fw.name)
-        cases_x, visits_x = _load_both(options, fw, mapping or MappingFile(), raws, pool)
-    finally:
-        # On an error, what the other read is still doing is not needed.
-        pool.shutdown(wait=False, cancel_futures=True)
+    fw = load_framework(options.framework)
+    if mapping_error is not None:
+        raise mapping_error
+    if mapping is not None:
+        mapping.check_plan_types(fw.plan_types, fw.name)
+    cases_x, visits_x = _load_both(options, fw, mapping or MappingFile(), raws)
     return reconcile(Loaded(fw, cases_x, visits_x, mapping))
 
 
-def _load_both(options, fw, mapping, raws, pool) -> tuple[Extract, Extract]:
+def _load_both(options, fw, mapping, raws) -> tuple[Extract, Extract]:
+    """Both extracts loaded at once; when both fail, the cases' error is told."""
     from visit_audit.io.load import load_cases, load_visits
 
     def fmt(role: str) -> str | None:
         own = options.cases_date_format if role == "cases" else options.visits_date_format
         return own or mapping.dates.get(role) or options.date_format
 
-    case_job = pool.submit(
-        load_cases,
-        options.cases,
-        sheet=options.cases_sheet,
-        columns=mapping.headers["cases"],
-        date_format=fmt("cases"),
-        plan_type_aliases=plan_type_aliases(fw),
-        plan_type_values=mapping.plan_types,
-        raw=raws["cases"],
-    )
-    try:
-        visits_x = load_visits(
+    cases_x, visits_x = side_by_side(
+        lambda: load_cases(
+            options.cases,
+            sheet=options.cases_sheet,
+            columns=mapping.headers["cases"],
+            date_format=fmt("cases"),
+            plan_type_aliases=plan_type_aliases(fw),
+            plan_type_values=mapping.plan_types,
+            raw=raws.get("cases"),
+        ),
+        lambda: load_visits(
             options.visits,
             sheet=options.visits_sheet,
             columns=mapping.headers["visits"],
             date_format=fmt("visits"),
             visit_type_values=mapping.visit_types,
             answer_values=mapping.answers,
-            raw=raws["visits"],
-        )
-        visit_error = None
-    except Exception as exc:  # told after the cases' own error, if any
-        visits_x, visit_error = None, exc
-    cases_x = case_job.result()
-    if visit_error is not None:
-        raise visit_error
+            raw=raws.get("visits"),
+        ),
+    )
     return cases_x, visits_x
 
 

@@ -8,13 +8,14 @@ shape for every rule kind), the quality exceptions and the warnings.
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import wait
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from visit_audit.calendar import NAT, NEVER, WorkingCalendar
+from visit_audit.concurrency import each, in_background, workers
 from visit_audit.engine.days import (
     ALONE_N,
     ALONE_Y,
@@ -46,7 +47,6 @@ from visit_audit.result import DEADLINE_COLUMNS, QUALITY_COLUMNS, sorted_categor
 
 # Records per partition of children at most (see run_engine).
 PARTITION_RECORDS = 600_000
-WORKERS = 2  # partitions audited at a time
 
 
 @dataclass
@@ -79,164 +79,283 @@ def run_engine(
 ) -> EngineOutput:
     """Every deadline of every audited episode up to ``as_of`` (timescales.md §2–§4).
 
+    The stages, each a function below: select the episodes that started by the
+    audit date; lay them out as arrays (:class:`EpisodeTable`); read each
+    record's child, tied episode and flags; split the children into partitions;
+    audit each partition (attribute records to episodes, collapse them to
+    episode-days, apply each plan type's rules); check visit quality; gather the
+    deadlines into one frame.
+
     ``partitions``: how many groups of children to work through one after the
     other, two at a time (default: enough for PARTITION_RECORDS records each);
     the result is the same.
     """
     as_of_d = np.datetime64(as_of, "D")
-    warnings: list[str] = []
-
-    start_all = to_days(cases["start_date"])
-    future_eps = int((start_all > as_of_d).sum())
-    if future_eps:
-        warnings.append(
-            f"{_plural(future_eps, 'episode')} {_verb(future_eps, 'starts', 'start')} after the "
-            f"audit date {as_of:%d/%m/%Y} and {_verb(future_eps, 'was', 'were')} not audited"
-        )
-    episodes = cases.loc[start_all <= as_of_d].reset_index(drop=True)
+    episodes, start_all, warnings = select_episodes(cases, as_of, as_of_d)
     visit_days = to_days(visits["visit_date"])
     # The bank holidays of the years the data spans are worked out (Python, in
     # the holidays package) while the ids are looked up (Arrow and numpy, which
     # let go of the GIL), not in the first partition's rules.
-    warming = ThreadPoolExecutor(max_workers=1)
-    warmed = warming.submit(calendar.prepare, _years(as_of_d, start_all, visit_days))
-    warming.shutdown(wait=False)
+    warmed = in_background(calendar.prepare, _years(as_of_d, start_all, visit_days))
     future_visits = int((visit_days > as_of_d).sum())
     if future_visits:
         warnings.append(
             f"{_plural(future_visits, 'record')} dated after the audit date "
             f"{_verb(future_visits, 'was', 'were')} ignored"
         )
-
-    # Children as integer codes: the episodes' distinct ids (each record's is looked up).
-    codes, child_ids = pd.factorize(episodes["child_id"].astype(str))
-    ep_child = codes.astype(np.int64)
-    start = to_days(episodes["start_date"])
-    end = to_days(episodes["end_date"])
-    last = np.where(np.isnat(end), NEVER, end)
-    columns = {c: to_days(episodes[c]) for c in DATE_COLUMNS}
-    frequency, durations, bad_freq, bad_example = parse_frequency(episodes["visit_frequency"])
-
+    table = EpisodeTable.of(episodes, framework, as_of_d)
     records = read_records(
-        visits, pd.Series(child_ids, dtype="str"), episodes["episode_id"], visit_days
+        visits, pd.Series(table.child_ids, dtype="str"), episodes["episode_id"], visit_days
     )
-    later: list[str] = []  # told after what attribution finds
+    later = coverage_warnings(episodes, table, framework)
+    parts = Partitions.of(table, records, len(visits), partitions)
+    wait([warmed])  # (an error there is met again, and told, where the calendar is used)
+    # Partitions side by side: numpy lets go of the GIL in its large steps, so
+    # the second core works too. The results are taken in partition order.
+    done = each(
+        lambda part: audit_partition(part, parts, table, records, framework, calendar),
+        range(parts.count),
+    )
+    blocks: list[tuple[np.ndarray, Block]] = []
+    day_tables: list[DayTable] = []
+    for att, found in done:
+        day_tables.append(att.days)
+        blocks += found
+    warnings += attribution_warnings([att for att, _ in done])
+    warnings += later
+
+    quality, quality_summary = visit_quality(episodes, day_tables, framework)
+    # What the deadlines frame does not need is let go first: the memory it
+    # frees is used again for the frame (fresh memory costs the most here).
+    done = day_tables = records = parts = None
+    deadlines = _deadline_frame(episodes, blocks)
+    return EngineOutput(deadlines, quality, quality_summary, episodes, warnings)
+
+
+def select_episodes(
+    cases: pd.DataFrame, as_of: dt.date, as_of_d: np.datetime64
+) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+    """The episodes that started on or before the audit date (§2: later ones are
+    ignored, and counted in a warning), every case's start day, the warnings."""
+    start_all = to_days(cases["start_date"])
+    warnings = []
+    future_eps = int((start_all > as_of_d).sum())
+    if future_eps:
+        warnings.append(
+            f"{_plural(future_eps, 'episode')} {_verb(future_eps, 'starts', 'start')} after the "
+            f"audit date {as_of:%d/%m/%Y} and {_verb(future_eps, 'was', 'were')} not audited"
+        )
+    return cases.loc[start_all <= as_of_d].reset_index(drop=True), start_all, warnings
+
+
+@dataclass
+class EpisodeTable:
+    """The audited episodes as aligned arrays, one entry per episode."""
+
+    child: np.ndarray  # int64 child code (dense, from 0)
+    child_ids: pd.Index  # the child id of each code
+    start: np.ndarray  # datetime64[D]
+    end: np.ndarray  # datetime64[D], NaT when open
+    last: np.ndarray  # datetime64[D]: end, or NEVER when open
+    closed: np.ndarray  # bool: end_date <= as_of
+    columns: dict[str, np.ndarray]  # the case date columns a rule can name
+    frequency: np.ndarray  # index into ``durations`` of the child's own plan, -1 none
+    durations: list
+    bad_frequency: tuple[int, str | None]  # episodes whose frequency cannot be read, an example
+    plan_code: np.ndarray  # int16 index into the framework's plan types (their count: none)
+    plan_names: list[str]
+    as_of: np.datetime64
+
+    @classmethod
+    def of(cls, episodes: pd.DataFrame, framework: Framework, as_of: np.datetime64) -> EpisodeTable:
+        codes, child_ids = pd.factorize(episodes["child_id"].astype(str))
+        end = to_days(episodes["end_date"])
+        frequency, durations, bad_freq, bad_example = parse_frequency(episodes["visit_frequency"])
+        plan = episodes["plan_type"].to_numpy(dtype=object)
+        plan_names = list(framework.plan_types)
+        plan_code = np.full(len(episodes), len(plan_names), dtype=np.int16)
+        for p, name in enumerate(plan_names):
+            plan_code[plan == name] = p
+        return cls(
+            child=codes.astype(np.int64),
+            child_ids=child_ids,
+            start=to_days(episodes["start_date"]),
+            end=end,
+            last=np.where(np.isnat(end), NEVER, end),
+            closed=~np.isnat(end) & (end <= as_of),
+            columns={c: to_days(episodes[c]) for c in DATE_COLUMNS},
+            frequency=frequency,
+            durations=durations,
+            bad_frequency=(bad_freq, bad_example),
+            plan_code=plan_code,
+            plan_names=plan_names,
+            as_of=as_of,
+        )
+
+    def of_plan(self, idx: np.ndarray) -> Episodes:
+        """The rules' view of the episodes at ``idx`` (all of one plan type)."""
+        return Episodes(
+            idx=idx,
+            start=self.start[idx],
+            end=self.end[idx],
+            closed=self.closed[idx],
+            columns={c: v[idx] for c, v in self.columns.items()},
+            frequency=self.frequency[idx],
+            durations=self.durations,
+            as_of=self.as_of,
+        )
+
+
+def coverage_warnings(
+    episodes: pd.DataFrame, table: EpisodeTable, framework: Framework
+) -> list[str]:
+    """What the framework cannot audit as asked: unreadable visit frequencies
+    (§3.4), plan types it has no rule for (§5), and episodes lacking the column
+    a phase ends on (§3.3)."""
+    warnings = []
+    bad_freq, bad_example = table.bad_frequency
     if bad_freq:
-        later.append(
+        warnings.append(
             f"{_plural(bad_freq, 'episode')} {_verb(bad_freq, 'has', 'have')} a visit_frequency that cannot be read "
             f"(e.g. '{bad_example}'): the framework's timescales apply"
         )
-
-    plan = episodes["plan_type"].to_numpy(dtype=object)
-    closed = ~np.isnat(end) & (end <= as_of_d)
     uncovered = episodes.loc[~episodes["plan_type"].isin(list(framework.plan_types)), "plan_type"]
     for name, n in uncovered.value_counts().sort_index().items():
-        later.append(
+        warnings.append(
             f"{_plural(int(n), 'episode')} of plan type {name}: no rule in framework {framework.name}"
         )
-    plan_names = list(framework.plan_types)
-    plan_code = np.full(len(episodes), len(plan_names), dtype=np.int16)
-    for p, name in enumerate(plan_names):
-        plan_code[plan == name] = p
     for p, (name, rules) in enumerate(framework.plan_types.items()):
         if rules.no_rule:
             continue
         for column in rules.boundary_columns:
-            lacking = int(np.isnat(columns[column][plan_code == p]).sum())
+            lacking = int(np.isnat(table.columns[column][table.plan_code == p]).sum())
             if lacking:
-                later.append(
+                warnings.append(
                     f"{_plural(lacking, 'episode')} of plan type {name} {_verb(lacking, 'lacks', 'lack')} "
                     f"{column}: "
                     f"the phase that ends on it stays in force"
                 )
+    return warnings
 
-    # Children in partitions (a child's episodes and records together): each pass
-    # then works on arrays of at most 600,000 records, which is several
-    # times faster per record than on ten million (memory reused, caches hit),
-    # and two partitions at a time keep both cores busy; an even number of them
-    # (above one) lets the two workers finish together.
-    n_parts = partitions or (
-        1
-        if len(visits) <= PARTITION_RECORDS
-        else WORKERS * -(-len(visits) // (WORKERS * PARTITION_RECORDS))
-    )
-    ep_part = ep_child % n_parts
-    # (A small unsigned code: numpy sorts it stably by radix.)
-    rec_part = np.where(
-        records.child >= 0, records.child % n_parts, np.arange(len(visits)) % n_parts
-    ).astype(np.min_scalar_type(n_parts))
-    by_part = np.argsort(rec_part, kind="stable")
-    part_bounds = np.concatenate([[0], np.cumsum(np.bincount(rec_part, minlength=n_parts))])
-    children = Children.of(ep_child)
-    # The episodes of each (partition, plan type) in episode order, and the
-    # position of each among them: one stable sort of a small code.
-    width = len(plan_names) + 1
-    group = ep_part * width + plan_code
-    by_group = np.argsort(group, kind="stable")
-    group_bounds = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=n_parts * width))])
-    local = np.empty(len(episodes), dtype=np.int64)
-    local[by_group] = group_rank(group[by_group])
 
-    def audit_part(part: int) -> tuple[Attribution, list[tuple[np.ndarray, Block]]]:
-        rows = by_part[part_bounds[part] : part_bounds[part + 1]]
-        att = attribute(
-            records if n_parts == 1 else records.take(rows),
-            children,
-            ep_child,
-            start,
-            last,
-            as_of_d,
+@dataclass
+class Partitions:
+    """Children in partitions: a child's episodes and records together.
+
+    Each pass then works on arrays of at most PARTITION_RECORDS records, which
+    is several times faster per record than on ten million (memory reused,
+    caches hit), and two partitions at a time keep both cores busy; an even
+    number of them (above one) lets the two workers finish together.
+    """
+
+    count: int
+    by_record: np.ndarray  # record positions, partition by partition
+    record_bounds: np.ndarray  # partition p's records: by_record[bounds[p]:bounds[p + 1]]
+    children: Children
+    by_group: np.ndarray  # episode positions by (partition, plan type), in episode order
+    group_bounds: np.ndarray
+    width: int  # plan types + 1 (episodes of plan types with no rule)
+    local: np.ndarray  # each episode's position within its group
+
+    @classmethod
+    def of(
+        cls, table: EpisodeTable, records, n_records: int, count: int | None = None
+    ) -> Partitions:
+        at_once = workers()
+        n_parts = count or (
+            1
+            if n_records <= PARTITION_RECORDS
+            else at_once * -(-n_records // (at_once * PARTITION_RECORDS))
         )
-        # The partition's episode-days grouped by plan type (one stable radix sort
-        # of a small code), each group still sorted by episode and day.
-        day_plan = plan_code[att.days.ep]
-        by_plan = np.argsort(day_plan, kind="stable")
-        bounds = np.concatenate([[0], np.cumsum(np.bincount(day_plan, minlength=len(plan_names)))])
-        found: list[tuple[np.ndarray, Block]] = []
-        for p, rules in enumerate(framework.plan_types.values()):
-            g = part * width + p
-            idx = by_group[group_bounds[g] : group_bounds[g + 1]]
-            if rules.no_rule or len(idx) == 0:
-                continue
-            sel = by_plan[bounds[p] : bounds[p + 1]]
-            days = DayTable(local[att.days.ep[sel]], att.days.day[sel], att.days.bits[sel])
-            eps = Episodes(
-                idx=idx,
-                start=start[idx],
-                end=end[idx],
-                closed=closed[idx],
-                columns={c: v[idx] for c, v in columns.items()},
-                frequency=frequency[idx],
-                durations=durations,
-                as_of=as_of_d,
-            )
-            initial, chain_start = initial_deadlines(rules, eps, days, calendar)
-            plan_blocks = list(initial)
-            recurring = recurring_deadlines(rules, eps, days, chain_start, calendar)
-            if recurring is not None:
-                plan_blocks.append(recurring)
-            plan_blocks += count_windows(rules, eps, days)
-            plan_blocks += milestones(rules, eps, calendar)
-            found += [(idx, b) for b in plan_blocks]
-        return att, found
+        ep_part = table.child % n_parts
+        # (A small unsigned code: numpy sorts it stably by radix.)
+        rec_part = np.where(
+            records.child >= 0, records.child % n_parts, np.arange(n_records) % n_parts
+        ).astype(np.min_scalar_type(n_parts))
+        by_record = np.argsort(rec_part, kind="stable")
+        record_bounds = np.concatenate([[0], np.cumsum(np.bincount(rec_part, minlength=n_parts))])
+        # The episodes of each (partition, plan type) in episode order, and the
+        # position of each among them: one stable sort of a small code.
+        width = len(table.plan_names) + 1
+        group = ep_part * width + table.plan_code
+        by_group = np.argsort(group, kind="stable")
+        group_bounds = np.concatenate(
+            [[0], np.cumsum(np.bincount(group, minlength=n_parts * width))]
+        )
+        local = np.empty(len(group), dtype=np.int64)
+        local[by_group] = group_rank(group[by_group])
+        return cls(
+            n_parts,
+            by_record,
+            record_bounds,
+            Children.of(table.child),
+            by_group,
+            group_bounds,
+            width,
+            local,
+        )
 
-    wait([warmed])  # (an error there is met again, and told, where the calendar is used)
-    # Two partitions at a time: numpy lets go of the GIL in its large steps, so
-    # the second core works too. The results are taken in partition order.
-    if n_parts == 1:
-        done = [audit_part(0)]
-    else:
-        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-            done = list(pool.map(audit_part, range(n_parts)))
-    blocks: list[tuple[np.ndarray, Block]] = []
-    day_tables: list[DayTable] = []
-    counts = np.zeros(3, dtype=np.int64)  # unattributed, no_case, tied_outside
-    for att, found in done:
-        counts += (att.unattributed, att.no_case, att.tied_outside)
-        day_tables.append(att.days)
-        blocks += found
+    def episodes(self, part: int, plan: int) -> np.ndarray:
+        g = part * self.width + plan
+        return self.by_group[self.group_bounds[g] : self.group_bounds[g + 1]]
 
-    unattributed, no_case, tied_outside = (int(c) for c in counts)
+    def records(self, part: int) -> np.ndarray:
+        return self.by_record[self.record_bounds[part] : self.record_bounds[part + 1]]
+
+
+def audit_partition(
+    part: int,
+    parts: Partitions,
+    table: EpisodeTable,
+    records,
+    framework: Framework,
+    calendar: WorkingCalendar,
+) -> tuple[Attribution, list[tuple[np.ndarray, Block]]]:
+    """One partition's records attributed and collapsed to episode-days (§2), then
+    each plan type's rules over its episodes: initial deadlines, the recurring
+    chain, count windows, milestones (§3). Returns the attribution and the
+    deadline blocks, each with the episode positions it indexes."""
+    att = attribute(
+        records if parts.count == 1 else records.take(parts.records(part)),
+        parts.children,
+        table.child,
+        table.start,
+        table.last,
+        table.as_of,
+    )
+    # The partition's episode-days grouped by plan type (one stable radix sort
+    # of a small code), each group still sorted by episode and day.
+    day_plan = table.plan_code[att.days.ep]
+    by_plan = np.argsort(day_plan, kind="stable")
+    bounds = np.concatenate(
+        [[0], np.cumsum(np.bincount(day_plan, minlength=len(table.plan_names)))]
+    )
+    found: list[tuple[np.ndarray, Block]] = []
+    for p, rules in enumerate(framework.plan_types.values()):
+        idx = parts.episodes(part, p)
+        if rules.no_rule or len(idx) == 0:
+            continue
+        sel = by_plan[bounds[p] : bounds[p + 1]]
+        days = DayTable(parts.local[att.days.ep[sel]], att.days.day[sel], att.days.bits[sel])
+        eps = table.of_plan(idx)
+        initial, chain_start = initial_deadlines(rules, eps, days, calendar)
+        plan_blocks = list(initial)
+        recurring = recurring_deadlines(rules, eps, days, chain_start, calendar)
+        if recurring is not None:
+            plan_blocks.append(recurring)
+        plan_blocks += count_windows(rules, eps, days)
+        plan_blocks += milestones(rules, eps, calendar)
+        found += [(idx, b) for b in plan_blocks]
+    return att, found
+
+
+def attribution_warnings(attributions: list[Attribution]) -> list[str]:
+    """Records that counted for nothing (§2): in no episode open on their date, or
+    tied to an episode they are not dated within."""
+    unattributed = sum(a.unattributed for a in attributions)
+    no_case = sum(a.no_case for a in attributions)
+    tied_outside = sum(a.tied_outside for a in attributions)
+    warnings = []
     if unattributed:
         extra = f" ({no_case} of them for children with no episode)" if no_case else ""
         warnings.append(
@@ -250,14 +369,7 @@ def run_engine(
             f"that is not the child's, or not in the cases extract) and "
             f"{_verb(tied_outside, 'counts', 'count')} for nothing"
         )
-    warnings += later
-
-    quality, quality_summary = _quality(episodes, day_tables, framework)
-    # What the deadlines frame does not need is let go first: the memory it
-    # frees is used again for the frame (fresh memory costs the most here).
-    done = day_tables = records = by_part = rec_part = None
-    deadlines = _deadline_frame(episodes, blocks)
-    return EngineOutput(deadlines, quality, quality_summary, episodes, warnings)
+    return warnings
 
 
 def _years(as_of: np.datetime64, *dates: np.ndarray) -> range:
@@ -352,9 +464,8 @@ def _deadline_frame(episodes: pd.DataFrame, blocks: list[tuple[np.ndarray, Block
         days_late=(lambda: cat(taken("days_late")),),
         settled_date=(dates, "settled"),
     )
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {c: pool.submit(*job) for c, job in jobs.items()}
-        frame = {c: f.result() for c, f in futures.items()}
+    built = each(lambda job: job[0](*job[1:]), list(jobs.values()))
+    frame = dict(zip(jobs, built, strict=True))
     return pd.DataFrame(frame, columns=list(DEADLINE_COLUMNS), copy=False)
 
 
@@ -362,7 +473,7 @@ def _ts(days: np.ndarray) -> np.ndarray:
     return days.astype("datetime64[s]")
 
 
-def _quality(episodes: pd.DataFrame, day_tables: list[DayTable], framework: Framework):
+def visit_quality(episodes: pd.DataFrame, day_tables: list[DayTable], framework: Framework):
     """Visit quality checks (§4): one row per episode, seen day and failed check.
 
     ``day_tables``: the episode-days of each partition."""

@@ -8,7 +8,6 @@ episode-day carries the OR of its records' flags as bits.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from visit_audit.concurrency import side_by_side
 from visit_audit.identifiers import id_keys
 from visit_audit.io.values import distinct, per_row
 from visit_audit.result import arrow_text
@@ -234,11 +234,11 @@ def read_records(
     the GIL) while the flag bits are worked out.
     """
     tie = visits["episode_id"]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        child_job = pool.submit(lookup, visits["child_id"], child_ids)
-        tie_job = pool.submit(lookup, tie, ep_ids)
-        bits = _flag_bits(visits)
-        child, t_all = child_job.result(), tie_job.result()
+    bits, child, t_all = side_by_side(
+        lambda: _flag_bits(visits),
+        lambda: lookup(visits["child_id"], child_ids),
+        lambda: lookup(tie, ep_ids),
+    )
     unknown = np.flatnonzero((t_all < 0) & tie.notna().to_numpy(bool))
     # An id naming no episode still ties the record (which then counts for nothing),
     # unless it is blank.

@@ -11,7 +11,7 @@ completely blank row is not a data row and is not counted.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 
 from visit_audit.columns import CASE_DATE_COLUMNS as CASE_DATES
 from visit_audit.columns import REJECTED_COLUMNS
+from visit_audit.concurrency import side_by_side
 from visit_audit.errors import InputError
 from visit_audit.io import dates
 from visit_audit.io.fields import CASE_COLUMNS, FIELDS, VISIT_COLUMNS, Field, match_headers
@@ -407,18 +408,22 @@ def load_cases(
     reader = _Reader(path, "cases", sheet, columns, raw)
     raw, found, n = reader.raw, reader.found, reader.n
     plan_text = reader.text("plan_type")
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # The dates are parsed while the other columns are read (arrow and numpy
-        # let go of the GIL); the rows' problems are still recorded in column order.
-        parsing = {
-            name: pool.submit(_parse_dates, found[name], raw, date_format)
-            for name in CASE_DATES
-            if name in found
-        }
+
+    def ids_and_plans():
         child = reader.trimmed("child_id")
         no_child = pc.equal(child, "").to_numpy(zero_copy_only=False)
-        plan, blank_plan = read_plan_type(plan_text, aliases, plan_type_values)
-        parsed = {name: future.result() for name, future in parsing.items()}
+        return child, no_child, *read_plan_type(plan_text, aliases, plan_type_values)
+
+    # The dates are parsed while the other columns are read (arrow and numpy let
+    # go of the GIL); the rows' problems are still recorded in column order.
+    (child, no_child, plan, blank_plan), parsed = side_by_side(
+        ids_and_plans,
+        lambda: {
+            name: _parse_dates(found[name], raw, date_format)
+            for name in CASE_DATES
+            if name in found
+        },
+    )
 
     problems = _Problems(_blank_rows(raw, no_child))
     problems.add(no_child, "no child_id")
@@ -532,30 +537,34 @@ def load_visits(
     raw, found, n = reader.raw, reader.found, reader.n
     data: dict[str, object] = {"row": raw.rows}
     seen_text = reader.text("seen")
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        # The columns are read side by side (arrow and numpy let go of the GIL);
-        # the rows' problems are still recorded in column order.
-        parsing = pool.submit(_parse_dates, found["visit_date"], raw, date_format)
-        visit_type = pool.submit(read_visit_type, reader.text("visit_type"), visit_type_values)
-        reading = pool.submit(read_answer, seen_text, seen=True, mapping=answer_values)
-        flags = {
-            name: pool.submit(read_answer, found[name].text, mapping=answer_values)
-            for name in _FLAGS
-            if name in found
-        }
+
+    def text_columns():
         child = reader.trimmed("child_id")
-        no_child = pc.equal(child, "").to_numpy(zero_copy_only=False)
         data.update(
             child_id=as_text(child),
             location=read_location(reader.text("location")),
             episode_id=as_text(reader.trimmed("episode_id")),
             worker=as_text(reader.trimmed("worker")),
         )
-        parsed = parsing.result()
-        kinds, not_seen, type_values, type_unknown, type_positions = visit_type.result()
-        data["visit_type"] = kinds
-        seen, _, seen_bad, _, _, _ = reading.result()
-        flags = {name: future.result() for name, future in flags.items()}
+        return pc.equal(child, "").to_numpy(zero_copy_only=False)
+
+    # The columns are read side by side (arrow and numpy let go of the GIL); the
+    # rows' problems are still recorded in column order.
+    flag_names = [name for name in _FLAGS if name in found]
+    no_child, parsed, visit_type, seen_read, *flag_reads = side_by_side(
+        text_columns,
+        lambda: _parse_dates(found["visit_date"], raw, date_format),
+        lambda: read_visit_type(reader.text("visit_type"), visit_type_values),
+        lambda: read_answer(seen_text, seen=True, mapping=answer_values),
+        *(
+            (lambda name=name: read_answer(found[name].text, mapping=answer_values))
+            for name in flag_names
+        ),
+    )
+    kinds, not_seen, type_values, type_unknown, type_positions = visit_type
+    data["visit_type"] = kinds
+    seen, _, seen_bad, _, _, _ = seen_read
+    flags = dict(zip(flag_names, flag_reads, strict=True))
 
     problems = _Problems(_blank_rows(raw, no_child))
     problems.add(no_child, "no child_id")

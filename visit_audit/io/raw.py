@@ -20,7 +20,6 @@ import datetime as dt
 import hashlib
 import io
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
+from visit_audit.concurrency import side_by_side
 from visit_audit.errors import InputError
 from visit_audit.io.fields import FIELDS, match_headers, missing_message, missing_required
 from visit_audit.io.values import trim
@@ -111,11 +111,12 @@ def read_raw(
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     # The digest is worked out while the table is read: hashlib lets go of the
     # GIL, so on a large file it costs next to no time.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
-        table = _read_table(data, p, role, sheet, columns)
+    table, digest = side_by_side(
+        lambda: _read_table(data, p, role, sheet, columns),
+        lambda: hashlib.sha256(data).hexdigest(),
+    )
     table.path = str(path)
-    table.sha256 = digest.result()
+    table.sha256 = digest
     return table
 
 

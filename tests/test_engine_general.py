@@ -638,7 +638,7 @@ def test_team_tallies_hold_for_more_teams_than_a_one_byte_code_counts():
     import numpy as np
     import pandas as pd
 
-    from visit_audit.engine.summary import NO_TEAM, _codes, _counts, _team_label
+    from visit_audit.views.summary import NO_TEAM, _codes, _counts, _team_label
 
     names = [f"T{i:03d}" for i in range(130)] + [""]
     team = pd.Series(pd.Categorical(names + [None, "T129", "T129"]))

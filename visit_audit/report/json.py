@@ -48,18 +48,11 @@ _LISTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 def result_to_dict(result: AuditResult) -> dict:
-    """The JSON result as plain Python values (what ``json.loads`` of the file gives)."""
-    head = _head(result)
-    out = {k: head[k] for k in ("tool_version", "framework", "region", "as_of", "period")}
-    out["run_at"] = head["run_at"]
-    out["inputs"] = head["inputs"]
-    for name, columns in _LISTS:
-        out[name] = _records(getattr(result, name), columns)
-    out["summary"] = _plain(result.summary)
-    out["rejected"] = _records(result.rejected, REJECTED_COLUMNS)
-    out["warnings"] = [str(w) for w in result.warnings]
-    out["unrecognised"] = {k: dict(v) for k, v in result.unrecognised.items()}
-    return out
+    """The JSON result as plain Python values: exactly what ``json.loads`` of the
+    file gives, because it is read back from the one writer."""
+    buffer = io.BytesIO()
+    _stream(result, buffer)
+    return json.loads(buffer.getvalue().decode("utf-8"))
 
 
 def write_json(result: AuditResult, target: str | Path) -> None:
@@ -168,14 +161,6 @@ def _tokens(series: pd.Series, column: str) -> tuple[np.ndarray, list[str]]:
 
 
 # --- plain values -----------------------------------------------------------------------
-
-
-def _records(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[dict]:
-    cols = []
-    for c in columns:
-        codes, values = _factorised(frame[c], c)
-        cols.append(np.array([*values, None], dtype=object)[codes].tolist())
-    return [dict(zip(columns, row, strict=True)) for row in zip(*cols, strict=True)]
 
 
 def _factorised(series: pd.Series, column: str) -> tuple[np.ndarray, list]:

@@ -37,7 +37,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(if $(BEFORE),--before $(BEFORE))
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache demo-report.xlsx

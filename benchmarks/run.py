@@ -1,7 +1,15 @@
 """Benchmarks: whole-process audit time and peak memory at 100k, 1M, 4M and 10M visits.
 
     make bench                      # every size, writes benchmarks/RESULTS.md
+    make bench BEFORE=bb88857       # the same, and each audit also timed at that commit
     .venv/bin/python benchmarks/run.py --sizes 100k,1M --runs 3
+
+Two profiles of data: ``gentle`` (3 % of visits late, under 3 % of deadlines)
+and ``struggling`` (a quarter of visits late, about a fifth of deadlines late:
+over 150k findings at 1M visits), at the sizes ``--struggling`` names.
+With ``--before REV`` the commit REV is checked out beside the data (a git
+worktree with a venv of its own) and its audit takes turns with this one's on
+the same files, so both are measured in one run on the same machine.
 
 Data comes from ``visit-audit sample`` and is cached in benchmarks/data/ (never
 committed). Each run is a fresh process timed from outside, as a cron job would
@@ -39,6 +47,8 @@ SEED = 11
 SIZES = {"100k": 4_300, "1M": 43_000, "4M": 160_000, "10M": 430_000}
 # The Excel figure is taken where the findings sheet has about 100k rows (issue 5).
 EXCEL_SIZE = "4M"
+# Share of visits made late in each profile of data (visit-audit sample --late).
+PROFILES = {"gentle": 0.03, "struggling": 0.24}
 
 DUCKDB_FLOOR = r"""
 import sys, duckdb
@@ -63,21 +73,27 @@ print(rows[0])
 """
 
 
-def generate(size: str) -> Path:
-    """The sample data for a size, generated once and cached."""
-    folder = DATA / size
+def generate(size: str, profile: str = "gentle") -> Path:
+    """The sample data for a size and profile, generated once and cached."""
+    folder = DATA / (size if profile == "gentle" else f"{size}-{profile}")
     stamp = folder / "stamp.json"
-    want = {"children": SIZES[size], "seed": SEED, "sample_py_mtime": _sample_mtime()}
+    want = {
+        "children": SIZES[size],
+        "seed": SEED,
+        "late": PROFILES[profile],
+        "sample_py_mtime": _sample_mtime(),
+    }
     if stamp.exists() and json.loads(stamp.read_text()) == want:
         return folder
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     t = time.perf_counter()
     subprocess.run(
-        [CLI, "sample", str(folder), "--children", str(SIZES[size]), "--seed", str(SEED)],
+        [CLI, "sample", str(folder), "--children", str(SIZES[size]), "--seed", str(SEED),
+         "--late", str(PROFILES[profile])],
         check=True,
         stdout=subprocess.DEVNULL,
-    )
+    )  # fmt: skip
     print(f"  generated {size} in {time.perf_counter() - t:.1f} s", flush=True)
     stamp.write_text(json.dumps(want))
     return folder
@@ -179,57 +195,89 @@ def machine() -> str:
     )
 
 
+def audit_cmd(cli: str, folder: Path, out: str) -> list[str]:
+    """The timed audit of the data in ``folder``, its JSON written to ``out`` there."""
+    return [cli, "audit", str(folder / "cases.csv"), str(folder / "visits.csv"),
+            "--as-of", AS_OF, "--json", str(folder / out), "--quiet"]  # fmt: skip
+
+
+def before_cli(rev: str) -> str:
+    """The ``visit-audit`` command of commit ``rev``: a worktree and venv of its
+    own under benchmarks/data/ (made once, kept), modules compiled as for ours."""
+    folder = DATA / f"before-{rev}"
+    cli = folder / ".venv" / "bin" / "visit-audit"
+    if not cli.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        DATA.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], check=True)
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(folder), rev], check=True
+        )
+        subprocess.run([sys.executable, "-m", "venv", str(folder / ".venv")], check=True)
+        pip = [str(folder / ".venv" / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+        subprocess.run([*pip, "-e", str(folder)], check=True)
+    compileall.compile_dir(str(folder / "visit_audit"), quiet=1)
+    return str(cli)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="100k,1M,4M,10M")
+    ap.add_argument("--struggling", default="1M", help="sizes also run with the struggling data")
+    ap.add_argument("--before", default="", help="a commit whose audit is timed alongside")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-excel", action="store_true")
     ap.add_argument("--no-profile", action="store_true")
     ap.add_argument("--out", default=str(HERE / "RESULTS.md"))
     args = ap.parse_args()
     sizes = [s for s in args.sizes.split(",") if s]
+    struggling = {s for s in args.struggling.split(",") if s}
     # Timed as an installed package runs: pip compiles a wheel's modules when it
     # installs it, but an editable install never does, and with
     # PYTHONDONTWRITEBYTECODE set every run would compile ours afresh (0.08 s).
     compileall.compile_dir(str(HERE.parent / "visit_audit"), quiet=1)
+    before = before_cli(args.before) if args.before else None
     results: dict[str, dict] = {}
-    for size in sizes:
-        print(f"{size}:", flush=True)
-        folder = generate(size)
+    runs_of = [(size, "gentle") for size in sizes]
+    runs_of += [(size, "struggling") for size in sizes if size in struggling]
+    for size, kind in runs_of:
+        label = size if kind == "gentle" else f"{size} {kind}"
+        print(f"{label}:", flush=True)
+        folder = generate(size, kind)
         cases, visits = folder / "cases.csv", folder / "visits.csv"
         runs = args.runs if size in ("100k", "1M") else max(2, args.runs // 2)
-        audit = [
-            CLI,
-            "audit",
-            str(cases),
-            str(visits),
-            "--as-of",
-            AS_OF,
-            "--json",
-            str(folder / "result.json"),
-            "--quiet",
-        ]
-        r = {"visits": count_rows(visits), "cases": count_rows(cases)}
+
+        audit = audit_cmd(CLI, folder, "result.json")
+        r = {"visits": count_rows(visits), "cases": count_rows(cases), "profile": kind}
         floor = [sys.executable, "-c", DUCKDB_FLOOR, str(cases), str(visits)]
-        r["audit"], r["duckdb"] = paired([audit, floor], runs)
+        if before:
+            r["audit"], r["duckdb"], r["before"] = paired(
+                [audit, floor, audit_cmd(before, folder, "before.json")], runs
+            )
+        else:
+            r["audit"], r["duckdb"] = paired([audit, floor], runs)
         with open(folder / "result.json") as f:
             res = json.load(f)
         r["findings"] = len(res["findings"])
-        if size == EXCEL_SIZE and not args.no_excel:
+        r["json_mb"] = (folder / "result.json").stat().st_size / 1e6
+        overall = res["summary"].get("overall", {})
+        r["late_share"] = overall.get("late", 0) / max(1, overall.get("deadlines", 0))
+        if size == EXCEL_SIZE and kind == "gentle" and not args.no_excel:
             excel = audit + ["--report", str(folder / "report.xlsx")]
             r["audit_excel_pair"], r["excel"] = paired([audit, excel], max(2, runs // 2))
-        results[size] = r
+        results[label] = r
         print(
             f"  audit {r['audit']['median']:.2f} s (peak {r['audit']['rss_mib']:.0f} MiB), "
-            f"duckdb {r['duckdb']['median']:.2f} s, findings {r['findings']}",
+            f"duckdb {r['duckdb']['median']:.2f} s, findings {r['findings']}"
+            + (f", before {r['before']['median']:.2f} s" if before else ""),
             flush=True,
         )
     prof = "" if args.no_profile or "1M" not in results else profile(DATA / "1M")
-    write_results(Path(args.out), results, prof)
+    write_results(Path(args.out), results, prof, args.before)
     print(f"wrote {args.out}")
 
 
-def write_results(path: Path, results: dict, prof: str) -> None:
+def write_results(path: Path, results: dict, prof: str, before: str = "") -> None:
     lines = [
         "# Benchmark results",
         "",
@@ -239,16 +287,33 @@ def write_results(path: Path, results: dict, prof: str) -> None:
         "(median of the runs, min–max; the audit and the floor take turns), peak RSS from `/usr/bin/time -v`. "
         "Floor: a DuckDB process reading the same two files and running one LAG() 42-day gap rule.",
         "",
-        "| size | visits | episodes | findings | audit median (min–max) | peak RSS | DuckDB floor | audit / floor |",
-        "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
+        "Profiles: gentle (3 % of visits late) and struggling (24 % of visits late: about a "
+        "fifth of deadlines late)."
+        + (
+            f" Before: the same audit at commit `{before}`, taking turns with this one."
+            if before
+            else ""
+        ),
+        "",
+        "| size | visits | episodes | deadlines late | findings (JSON) | audit median (min–max) | peak RSS | DuckDB floor | audit / floor |"
+        + (" before | peak RSS before |" if before else ""),
+        "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |"
+        + (" ---: | ---: |" if before else ""),
     ]
     for size, r in results.items():
         a, d = r["audit"], r["duckdb"]
-        lines.append(
-            f"| {size} | {r['visits']:,} | {r['cases']:,} | {r['findings']:,} | "
+        row = (
+            f"| {size} | {r['visits']:,} | {r['cases']:,} | {100 * r['late_share']:.1f} % | "
+            f"{r['findings']:,} ({r['json_mb']:.0f} MB) | "
             f"{a['median']:.2f} s ({a['min']:.2f}–{a['max']:.2f}) | {a['rss_mib']:,.0f} MiB | "
             f"{d['median']:.2f} s | {a['median'] / d['median']:.2f}x |"
         )
+        if "before" in r:
+            b = r["before"]
+            row += (
+                f" {b['median']:.2f} s ({b['min']:.2f}–{b['max']:.2f}) | {b['rss_mib']:,.0f} MiB |"
+            )
+        lines.append(row)
     if "1M" in results and "10M" in results:
         ratio = results["10M"]["audit"]["median"] / results["1M"]["audit"]["median"]
         lines += ["", f"Growth: 10M / 1M = {ratio:.1f} (linear would be 10)."]

@@ -12,9 +12,9 @@ import pandas as pd
 from visit_audit import __version__
 from visit_audit.calendar import WorkingCalendar
 from visit_audit.engine import run_engine
-from visit_audit.views.summary import findings, in_scope, summarise, upcoming
 from visit_audit.frameworks.model import Framework
 from visit_audit.result import REJECTED_COLUMNS, AuditResult, InputSummary
+from visit_audit.views.summary import findings, in_scope, summarise, upcoming
 
 
 def run_audit(

@@ -338,6 +338,9 @@ def sample(
     as_of: str | None = typer.Option(
         None, "--as-of", help="No record after this date (default 2026-10-31)."
     ),
+    late: float = typer.Option(
+        0.03, "--late", min=0.0, max=0.99, help="Share of visits made late (0.2: a struggling LA)."
+    ),
 ) -> None:
     """Write realistic synthetic extracts (no real child's data) for demos, tests and benchmarks."""
     with _errors():
@@ -348,7 +351,12 @@ def sample(
         kwargs = {"as_of": _date(as_of, "--as-of")} if as_of else {}
         out_dir.mkdir(parents=True, exist_ok=True)
         paths = write_sample(
-            out_dir, children=children, seed=seed, plan_types=list(fw.plan_types), **kwargs
+            out_dir,
+            children=children,
+            seed=seed,
+            plan_types=list(fw.plan_types),
+            late=late,
+            **kwargs,
         )
         for p in paths:
             print(f"wrote {p}")

@@ -21,9 +21,9 @@ import re
 import numpy as np
 import pandas as pd
 
-from visit_audit.views.summary import sort_findings
 from visit_audit.keys import ENV_VAR, MIN_KEY_BYTES, load_key
 from visit_audit.result import AuditResult
+from visit_audit.views.summary import sort_findings
 
 __all__ = ["ENV_VAR", "MIN_KEY_BYTES", "load_key", "pseudonym", "pseudonymise_result"]
 

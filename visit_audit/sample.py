@@ -67,7 +67,7 @@ _EPOCH = dt.date(1970, 1, 1)
 _CHUNK_ROWS = 1 << 20
 
 # Per recorded visit: late by 1–20 days, or a longer gap (missed / overdue).
-_P_LATE = 0.03
+P_LATE = 0.03
 _P_GAP = 0.006
 # Per episode: visiting stops part-way (a missed or overdue finding).
 _P_ABANDON = 0.03
@@ -241,6 +241,7 @@ def write_sample(
     seed: int = 1,
     plan_types: Sequence[str] = CANONICAL_PLAN_TYPES,
     as_of: dt.date = DEFAULT_AS_OF,
+    late: float = P_LATE,
 ) -> tuple[Path, Path]:
     """Write ``cases.csv`` and ``visits.csv`` into ``out_dir``; return their paths.
 
@@ -248,8 +249,12 @@ def write_sample(
     monthly cadence and is written as given) appears at least once. About 1.6
     episodes and 23 records per child: 43,000 children give about a million
     visits. No record or date is after ``as_of``. The same arguments give
-    byte-identical files.
+    byte-identical files. ``late``: the share of visits made after their due
+    date (3 % by default; 0.2 is a struggling authority, about one deadline in
+    five late).
     """
+    if not 0 <= late < 1:
+        raise ValueError("late must be a share from 0 to below 1")
     if children < 1:
         raise ValueError("children must be at least 1")
     plan_types = tuple(dict.fromkeys(plan_types))
@@ -270,7 +275,7 @@ def write_sample(
     cases_path = out_dir / "cases.csv"
     visits_path = out_dir / "visits.csv"
     _write_cases(cases_path, ep, dob, child_ids, episode_ids, profiles, days, rng)
-    records = _visit_records(rng, ep, profiles)
+    records = _visit_records(rng, ep, profiles, late)
     _write_visits(visits_path, rng, records, ep, profiles, child_ids, episode_ids, days)
     return cases_path, visits_path
 
@@ -513,7 +518,10 @@ def _until(rule: str | None, ep: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def _visit_records(
-    rng: np.random.Generator, ep: dict[str, np.ndarray], profiles: list[_Profile]
+    rng: np.random.Generator,
+    ep: dict[str, np.ndarray],
+    profiles: list[_Profile],
+    late: float = 0.03,
 ) -> dict[str, np.ndarray]:
     """Every record's episode, day, kind (0 visit, 1 contact, 2 no access) and filter.
 
@@ -602,7 +610,7 @@ def _visit_records(
         day = lo + np.floor(rng.random(size) * span).astype(np.int64)
         u = rng.random(size)
         late_from = np.maximum(due, lo)
-        day = np.where(u < _P_LATE, late_from + rng.integers(1, 21, size), day)
+        day = np.where(u < late, late_from + rng.integers(1, 21, size), day)
         day = np.where(u > 1 - _P_GAP, late_from + rng.integers(21, 120, size), day)
         # Social workers visit on weekdays: a weekend visit moves to a day earlier in
         # the week, or to the Monday when that is still in time.
@@ -614,8 +622,8 @@ def _visit_records(
                        np.where(weekend & (monday <= due), monday, day))  # fmt: skip
 
         # A no-access attempt: mostly just before a late visit, sometimes before any.
-        attempt = np.where(u < _P_LATE, due, day) - rng.integers(0, 4, size)
-        tried = ((u < _P_LATE) | (rng.random(size) < _P_NO_ACCESS)) & (attempt > prev)
+        attempt = np.where(u < late, due, day) - rng.integers(0, 4, size)
+        tried = ((u < late) | (rng.random(size) < _P_NO_ACCESS)) & (attempt > prev)
         tried &= (attempt < day) & (attempt <= stop[a])
         # A phone call or text on some day since the previous record.
         gap = day - prev - 1

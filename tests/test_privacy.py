@@ -190,3 +190,38 @@ def test_a_bad_row_quotes_at_most_one_cell(tmp_path):
         assert r["reason"].count("'") == 2, r
         for other in ("KID-ONE", "KID-TWO", "Worker Name", "Team Name"):
             assert other not in r["reason"]
+
+
+def test_free_text_values_listed_in_warnings_and_unrecognised_are_not_carried(tmp_path):
+    """An unrecognised visit type or an unreadable answer is free text that may name
+    someone: a pseudonymised run keeps the counts, never the text."""
+    cases = tmp_path / "cases.csv"
+    visits = tmp_path / "visits.csv"
+    cases.write_text("child_id,plan_type,start_date\nKID-ONE,CP,2026-01-05\n")
+    visits.write_text(
+        "child_id,visit_date,visit_type,seen_alone\n"
+        "KID-ONE,2026-01-06,Family time with Auntie Jo,Asked Auntie Jo\n"
+        "KID-ONE,2026-01-07,Family time with Auntie Jo,Y\n"
+    )
+    out = tmp_path / "o.json"
+    result = CliRunner().invoke(
+        app,
+        ["audit", str(cases), str(visits), "--as-of", "2026-02-01", "--json", str(out), "-q"],
+        env={"VISIT_AUDIT_KEY": KEY},
+    )
+    assert result.exit_code == 0, result.output
+    plain = out.read_text()
+    assert "Auntie Jo" in plain  # without --pseudonymise, the values are what helps fix them
+    result = CliRunner().invoke(
+        app,
+        ["audit", str(cases), str(visits), "--as-of", "2026-02-01", "--json", str(out), "-q",
+         "--pseudonymise"],
+        env={"VISIT_AUDIT_KEY": KEY},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "Auntie Jo" not in text
+    data = json.loads(text)
+    [(value, n)] = data["unrecognised"]["visit_type"].items()
+    assert value.startswith("V-") and n == 2
+    assert any("'…' (2)" in w for w in data["warnings"])

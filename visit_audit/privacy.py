@@ -41,6 +41,9 @@ _TAILS = (
 )
 _QUOTED = re.compile(rf"'.*?'(?=(?:{_TAILS})?(?:; |$))")
 _EXAMPLE = re.compile(r"\(e\.g\. '.*'\)")
+# A value listed with its count in a warning ("'Family Time' (3)"): free text
+# from the extract, which may name someone.
+_COUNTED = re.compile(r"'(?:[^']|'(?! \(\d+\)))*' (\(\d+\))")
 
 
 def pseudonym(values: pd.Series, key: bytes, prefix: str) -> pd.Series:
@@ -49,12 +52,15 @@ def pseudonym(values: pd.Series, key: bytes, prefix: str) -> pd.Series:
     Each distinct value is hashed once.
     """
     codes, uniques = pd.factorize(values)
-    hashed = [
-        prefix + hmac.new(key, str(u).encode("utf-8"), hashlib.sha256).hexdigest()[:HEX_DIGITS]
-        for u in np.asarray(uniques, dtype=object).tolist()
-    ]
+    hashed = [_hash(key, u, prefix) for u in np.asarray(uniques, dtype=object).tolist()]
     out = np.array([*hashed, None], dtype=object)[codes]
     return pd.Series(out, index=values.index, dtype="str", name=values.name)
+
+
+def _hash(key: bytes, value: object, prefix: str) -> str:
+    return (
+        prefix + hmac.new(key, str(value).encode("utf-8"), hashlib.sha256).hexdigest()[:HEX_DIGITS]
+    )
 
 
 def redact_reason(reason: str) -> str:
@@ -85,6 +91,15 @@ def pseudonymise_result(result: AuditResult, key: bytes) -> AuditResult:
         )
     changes["rejected"] = rejected
     changes["summary"] = copy.deepcopy(result.summary)
-    changes["warnings"] = [_EXAMPLE.sub(f"(e.g. {REDACTED})", str(w)) for w in result.warnings]
+    changes["warnings"] = [
+        _COUNTED.sub(rf"{REDACTED} \1", _EXAMPLE.sub(f"(e.g. {REDACTED})", str(w)))
+        for w in result.warnings
+    ]
+    # Unrecognised values keep their counts under keyed pseudonyms ("V-…"): the
+    # same value gives the same pseudonym, its text is not carried.
+    changes["unrecognised"] = {
+        name: {_hash(key, value, "V-"): n for value, n in counts.items()}
+        for name, counts in result.unrecognised.items()
+    }
     changes["inputs"] = list(result.inputs)
     return dataclasses.replace(result, **changes)

@@ -257,8 +257,9 @@ def _load_both(options, fw, mapping, raws) -> tuple[Extract, Extract]:
     from visit_audit.io.load import load_cases, load_visits
 
     def fmt(role: str) -> str | None:
+        """The file's own format from the command line, then both files', then the mapping file's."""
         own = options.cases_date_format if role == "cases" else options.visits_date_format
-        return own or mapping.dates.get(role) or options.date_format
+        return own or options.date_format or mapping.dates.get(role)
 
     cases_x, visits_x = side_by_side(
         lambda: load_cases(

@@ -99,17 +99,12 @@ def _date(value: str | None, option: str) -> dt.date | None:
 
 def parse_thresholds(value: str) -> tuple[float, float]:
     """--thresholds GREEN,AMBER: two percentages 0-100 with GREEN >= AMBER."""
-    parts = [p.strip() for p in value.split(",")]
+    from visit_audit.views import labels
+
     try:
-        green, amber = (float(p) for p in parts)
-    except ValueError:
-        green = amber = float("nan")
-    if not (0 <= amber <= green <= 100):  # also false for NaN
-        raise typer.BadParameter(
-            f"'{value}' is not GREEN,AMBER: two percentages from 0 to 100, GREEN at least AMBER",
-            param_hint="--thresholds",
-        )
-    return green, amber
+        return labels.parse_thresholds(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--thresholds") from None
 
 
 @app.command()

@@ -29,9 +29,18 @@ from xlsxwriter.worksheet import Worksheet
 
 from visit_audit.report.atomic import atomic_write
 from visit_audit.result import AuditResult
+from visit_audit.views.labels import (
+    NOT_RECORDED,
+    QUALITY_CHECKS,
+    QUALITY_VALUES,
+    STATUS_LEGEND,
+    SUMMARY_COUNTS,
+    SUMMARY_HEADINGS,
+    THRESHOLDS,
+)
+from visit_audit.views.labels import grade as grade_of
 
 MAX_ROWS = 1_048_576  # Excel's row limit; a list sheet holds MAX_ROWS - 1 items under its header
-THRESHOLDS = (95.0, 80.0)  # % on time: green at or above the first, amber at or above the second
 MAX_WIDTH = 50
 WIDTH_SAMPLE = 500  # values from each end of a column used to size it
 DATE_FORMAT = "dd/mm/yyyy"
@@ -48,28 +57,8 @@ SHEETS = (
     "Unrecognised values",
     "About",
 )
-STATUS_LEGEND = (
-    "late: visited, but after the due date; "
-    "missed: the episode ended (or the count window closed) without the visit; "
-    "overdue: past its due date and still not met on the as-of date"
-)
-QUALITY_CHECKS = {
-    "seen_alone": "Seen alone",
-    "at_home": "Seen at home",
-    "bedroom_seen": "Bedroom seen",
-}
-QUALITY_VALUES = {"N": "No"}
-SUMMARY_HEADERS = (
-    "Episodes",
-    "Children",
-    "Deadlines",
-    "On time",
-    "Late",
-    "Missed",
-    "Overdue",
-    "% on time",
-)
-_SUMMARY_KEYS = ("episodes", "children", "deadlines", "on_time", "late", "missed", "overdue")
+SUMMARY_HEADERS = tuple(SUMMARY_HEADINGS[k] for k in (*SUMMARY_COUNTS, "percent_on_time"))
+_SUMMARY_KEYS = SUMMARY_COUNTS
 
 # Excel's own Good / Neutral / Bad colours, and an orange between Neutral and Bad.
 GREEN = {"bg_color": "#C6EFCE", "font_color": "#006100"}
@@ -167,7 +156,7 @@ def _write_workbook(result: AuditResult, fh: BinaryIO, thresholds: tuple[float, 
         q = result.quality
         quality = q.assign(
             check=q["check"].astype(object).replace(QUALITY_CHECKS),
-            value=q["value"].astype(object).replace(QUALITY_VALUES).fillna("Not recorded"),
+            value=q["value"].astype(object).replace(QUALITY_VALUES).fillna(NOT_RECORDED),
         )
         _list_sheets(wb, fmt, "Quality", QUALITY_SHEET_COLUMNS, quality)
         _list_sheets(wb, fmt, "Rejected rows", REJECTED_SHEET_COLUMNS, result.rejected)
@@ -226,11 +215,6 @@ class _Formats:
             for name, c in (("green", GREEN), ("amber", AMBER), ("red", RED))
         }
         self.percent = add({"num_format": "0.0%"})
-
-
-def _grade(pct: float, thresholds: tuple[float, float]) -> str:
-    good, fair = thresholds
-    return "green" if pct >= good else "amber" if pct >= fair else "red"
 
 
 # --- list sheets -------------------------------------------------------------------------
@@ -572,7 +556,7 @@ def _write_stats(
         ws.write_number(row, col, int(stats.get(key, 0)), fmt.total if total else fmt.count)
     pct = stats.get("percent_on_time")
     pct = 100.0 if pct is None or pd.isna(pct) else float(pct)
-    grade = _grade(pct, thresholds)
+    grade = grade_of(pct, thresholds)
     formats = fmt.grade_total if total else fmt.grade
     ws.write_number(row, len(_SUMMARY_KEYS) + 1, pct / 100.0, formats[grade])
     return grade

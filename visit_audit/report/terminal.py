@@ -20,15 +20,14 @@ from rich.table import Table
 from rich.text import Text
 
 from visit_audit.result import AuditResult
+from visit_audit.views.labels import QUALITY_CHECKS, SUMMARY_COUNTS, SUMMARY_HEADINGS, THRESHOLDS
+from visit_audit.views.labels import grade as _label_grade
 
-THRESHOLDS = (95.0, 80.0)  # % on time: green at or above the first, amber at or above the second
-_COUNTS = ("episodes", "children", "deadlines", "on_time", "late", "missed", "overdue")
-_HEADERS = ("Episodes", "Children", "Deadlines", "On\ntime", "Late", "Missed", "Overdue")
-QUALITY_CHECKS = {
-    "seen_alone": "Seen alone",
-    "at_home": "Seen at home",
-    "bedroom_seen": "Bedroom seen",
-}
+_COUNTS = SUMMARY_COUNTS
+# Narrow columns: a two-word heading on two lines.
+_HEADERS = tuple(SUMMARY_HEADINGS[k].replace(" ", "\n") for k in SUMMARY_COUNTS)
+# The terminal's name for each grade's colour.
+_COLOURS = {"green": "green", "amber": "yellow", "red": "red"}
 # C0 and C1 control characters (ESC above all) must never reach the terminal from an extract.
 _CONTROL = {c: "?" for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)]}
 
@@ -189,8 +188,7 @@ def _total(rows: dict) -> dict:
 
 
 def _grade(pct: float, thresholds: tuple[float, float]) -> str:
-    good, fair = thresholds
-    return "green" if pct >= good else "yellow" if pct >= fair else "red"
+    return _COLOURS[_label_grade(pct, thresholds)]
 
 
 def _totals(result: AuditResult) -> Text:

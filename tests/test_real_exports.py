@@ -571,8 +571,8 @@ def test_a_missing_column_lists_the_headers_the_file_has(tmp_path):
     assert "--mapping FILE.toml" in err
 
 
-def test_a_workbook_missing_a_column_says_which_other_sheet_has_it(tmp_path):
-    book = tmp_path / "extract.xlsx"
+def _combined_workbook(book: Path, *visit_dates: str) -> Path:
+    """One workbook holding both extracts: sheets Cases and Visits."""
     wb = openpyxl.Workbook()
     cases = wb.active
     cases.title = "Cases"
@@ -580,25 +580,21 @@ def test_a_workbook_missing_a_column_says_which_other_sheet_has_it(tmp_path):
     cases.append(["C1", "CP", "03/03/2025"])
     visits = wb.create_sheet("Visits")
     visits.append(["Child ID", "Visit Date"])
-    visits.append(["C1", "04/03/2025"])
+    for day in visit_dates:
+        visits.append(["C1", day])
     wb.save(book)
+    return book
+
+
+def test_a_workbook_missing_a_column_says_which_other_sheet_has_it(tmp_path):
+    book = _combined_workbook(tmp_path / "extract.xlsx", "04/03/2025")
     code, _, _, err = _audit(str(book), str(book))  # visits read from the first sheet
     assert code == 2
     assert "sheet 'Visits' has them: add --visits-sheet 'Visits'" in err
 
 
 def test_a_combined_workbooks_rejected_rows_name_the_sheet(tmp_path):
-    book = tmp_path / "extract.xlsx"
-    wb = openpyxl.Workbook()
-    cases = wb.active
-    cases.title = "Cases"
-    cases.append(["Child ID", "Plan Type", "Start Date"])
-    cases.append(["C1", "CP", "03/03/2025"])
-    visits = wb.create_sheet("Visits")
-    visits.append(["Child ID", "Visit Date"])
-    visits.append(["C1", "04/03/2025"])
-    visits.append(["C1", "31/02/2025"])
-    wb.save(book)
+    book = _combined_workbook(tmp_path / "extract.xlsx", "04/03/2025", "31/02/2025")
     code, data, _, _ = _audit(
         str(book), str(book), "--visits-sheet", "Visits", "--as-of", "2025-03-10"
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from visit_audit.result import SUMMARY_FIELDS
+
 # % on time: green at or above the first, amber at or above the second, else red.
 THRESHOLDS: tuple[float, float] = (95.0, 80.0)
 
@@ -16,15 +18,7 @@ Grade = Literal["green", "amber", "red"]
 
 # The counted fields of every summary row (by plan type, team, worker, overall),
 # in the order they are shown, and their headings.
-SUMMARY_COUNTS: tuple[str, ...] = (
-    "episodes",
-    "children",
-    "deadlines",
-    "on_time",
-    "late",
-    "missed",
-    "overdue",
-)
+SUMMARY_COUNTS: tuple[str, ...] = tuple(f for f in SUMMARY_FIELDS if f != "percent_on_time")
 SUMMARY_HEADINGS: dict[str, str] = {
     "episodes": "Episodes",
     "children": "Children",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -57,9 +57,9 @@ def each(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
 
 
 def in_background(fn: Callable[..., R], *args: Any, **kwargs: Any) -> Future[R]:
-    """Start ``fn`` on a thread of its own and return at once. The caller takes
-    ``.result()`` when it needs it; if it never does (it stopped on an error),
-    nothing waits for the thread."""
+    """Start ``fn`` on a thread of its own and return at once; the caller takes
+    ``.result()`` when it needs it. Start it inside :class:`Background` when the
+    caller may stop on an error before taking the result."""
     if workers() == 1:
         future: Future[R] = Future()
         try:
@@ -72,3 +72,28 @@ def in_background(fn: Callable[..., R], *args: Any, **kwargs: Any) -> Future[R]:
         return pool.submit(fn, *args, **kwargs)
     finally:
         pool.shutdown(wait=False)
+
+
+class Background:
+    """Work started on threads of its own within a ``with`` block; leaving the
+    block, normally or on an error, waits for all of it.
+
+    So no work the tool started (Arrow parsing a file, numpy sorting) is still
+    running once the call that started it has returned or raised: a notebook
+    that catches the error is not left with a thread reading a large file, and
+    the interpreter never shuts down under native code still at work.
+    """
+
+    def __init__(self) -> None:
+        self._futures: list[Future] = []
+
+    def __enter__(self) -> Background:
+        return self
+
+    def start(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> Future[R]:
+        future = in_background(fn, *args, **kwargs)
+        self._futures.append(future)
+        return future
+
+    def __exit__(self, *exc_info: object) -> None:
+        wait(self._futures)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from visit_audit.concurrency import in_background, side_by_side
+from visit_audit.concurrency import Background, side_by_side
 from visit_audit.errors import InputError
 
 if TYPE_CHECKING:
@@ -229,26 +229,26 @@ def load_inputs(options: AuditOptions, step: Step = _no_step) -> Loaded:
         mapping_error = exc
     headers = mapping.headers if mapping else {"cases": {}, "visits": {}}
     step("reading cases and visits")
-    raws = {}
-    if mapping_error is None:
-        from visit_audit.io.raw import read_raw
+    with Background() as background:
+        raws = {}
+        if mapping_error is None:
+            from visit_audit.io.raw import read_raw
 
-        # (On an error, what the other read is still doing is not waited for.)
-        raws = {
-            role: in_background(read_raw, path, role, sheet=sheet, columns=headers[role])
-            for role, path, sheet in (
-                ("cases", options.cases, options.cases_sheet),
-                ("visits", options.visits, options.visits_sheet),
-            )
-        }
-    from visit_audit.frameworks import load_framework
+            raws = {
+                role: background.start(read_raw, path, role, sheet=sheet, columns=headers[role])
+                for role, path, sheet in (
+                    ("cases", options.cases, options.cases_sheet),
+                    ("visits", options.visits, options.visits_sheet),
+                )
+            }
+        from visit_audit.frameworks import load_framework
 
-    fw = load_framework(options.framework)
-    if mapping_error is not None:
-        raise mapping_error
-    if mapping is not None:
-        mapping.check_plan_types(fw.plan_types, fw.name)
-    cases_x, visits_x = _load_both(options, fw, mapping or MappingFile(), raws)
+        fw = load_framework(options.framework)
+        if mapping_error is not None:
+            raise mapping_error
+        if mapping is not None:
+            mapping.check_plan_types(fw.plan_types, fw.name)
+        cases_x, visits_x = _load_both(options, fw, mapping or MappingFile(), raws)
     return reconcile(Loaded(fw, cases_x, visits_x, mapping))
 
 

@@ -8,14 +8,13 @@ shape for every rule kind), the quality exceptions and the warnings.
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import wait
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from visit_audit.calendar import NAT, NEVER, WorkingCalendar
-from visit_audit.concurrency import each, in_background, workers
+from visit_audit.concurrency import Background, each, workers
 from visit_audit.engine.days import (
     ALONE_N,
     ALONE_Y,
@@ -96,20 +95,21 @@ def run_engine(
     # The bank holidays of the years the data spans are worked out (Python, in
     # the holidays package) while the ids are looked up (Arrow and numpy, which
     # let go of the GIL), not in the first partition's rules.
-    warmed = in_background(calendar.prepare, _years(as_of_d, start_all, visit_days))
-    future_visits = int((visit_days > as_of_d).sum())
-    if future_visits:
-        warnings.append(
-            f"{_plural(future_visits, 'record')} dated after the audit date "
-            f"{_verb(future_visits, 'was', 'were')} ignored"
+    with Background() as background:  # leaving it waits for the calendar
+        background.start(calendar.prepare, _years(as_of_d, start_all, visit_days))
+        future_visits = int((visit_days > as_of_d).sum())
+        if future_visits:
+            warnings.append(
+                f"{_plural(future_visits, 'record')} dated after the audit date "
+                f"{_verb(future_visits, 'was', 'were')} ignored"
+            )
+        table = EpisodeTable.of(episodes, framework, as_of_d)
+        records = read_records(
+            visits, pd.Series(table.child_ids, dtype="str"), episodes["episode_id"], visit_days
         )
-    table = EpisodeTable.of(episodes, framework, as_of_d)
-    records = read_records(
-        visits, pd.Series(table.child_ids, dtype="str"), episodes["episode_id"], visit_days
-    )
-    later = coverage_warnings(episodes, table, framework)
-    parts = Partitions.of(table, records, len(visits), partitions)
-    wait([warmed])  # (an error there is met again, and told, where the calendar is used)
+        later = coverage_warnings(episodes, table, framework)
+        parts = Partitions.of(table, records, len(visits), partitions)
+    # (An error in the calendar's work is met again, and told, where it is used.)
     # Partitions side by side: numpy lets go of the GIL in its large steps, so
     # the second core works too. The results are taken in partition order.
     done = each(

@@ -17,6 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from visit_audit.arrow import arrow_text
+
 # Defined where no pandas import is needed to read them; still importable from here.
 from visit_audit.columns import CASE_DATE_COLUMNS as CASE_DATE_COLUMNS
 from visit_audit.columns import REJECTED_COLUMNS as REJECTED_COLUMNS
@@ -96,15 +98,6 @@ def sorted_categorical(codes: np.ndarray, names: pd.Series | np.ndarray | list) 
     remap[used] = rank[index]
     categories = pd.Index(distinct.take(pa.array(order)).to_pandas())  # str, no Python objects
     return pd.Categorical.from_codes(remap[codes], categories=categories, validate=False)
-
-
-def arrow_text(names: pd.Series | np.ndarray | list) -> pa.Array:
-    """Text as an Arrow string array: zero-copy from a pandas ``str`` column."""
-    if isinstance(names, pd.Series) and isinstance(names.dtype, pd.StringDtype):
-        if names.dtype.storage == "pyarrow":
-            return pa.array(names.array)
-    values = [None if pd.isna(v) else str(v) for v in np.asarray(names, dtype=object)]
-    return pa.array(values, type=pa.large_string())
 
 
 def plain_text(frame: pd.DataFrame) -> pd.DataFrame:

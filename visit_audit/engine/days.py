@@ -15,10 +15,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from visit_audit.arrow import (
+    arrow_text,
+    chunks,
+    distinct,
+    missing,
+    per_row,
+    string_bytes,
+    string_offsets,
+)
 from visit_audit.concurrency import side_by_side
 from visit_audit.identifiers import id_keys
-from visit_audit.io.values import distinct, per_row
-from visit_audit.result import arrow_text
 
 # Flag bits of one episode-day (OR of the day's records).
 SEEN = 1 << 0  # face-to-face (visit or RHI) with the child seen: filter "seen"
@@ -164,47 +171,41 @@ _KEY_DIGITS = 15
 def _digit_keys(text: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray] | None:
     """(key, missing) of each value when every present value is 1-15 ASCII
     digits; None otherwise (the text is then compared as text)."""
-    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
-    keys, missing = [], []
-    for chunk in chunks:
-        if len(chunk) == 0:
-            continue
-        width = {pa.string(): np.int32, pa.large_string(): np.int64}.get(chunk.type)
-        if width is None:
+    keys, absent_rows = [], []
+    for chunk in chunks(text):
+        offsets = string_offsets(chunk)
+        if offsets is None:
             return None
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=width)[
-            chunk.offset : chunk.offset + len(chunk) + 1
-        ]
-        absent = chunk.is_null().to_numpy(zero_copy_only=False)
+        absent = missing(chunk)
         length = np.diff(offsets).astype(np.int64)
         length[absent] = 1  # a null's slot, if not empty, is checked as digits below
-        if len(length) and (length.min() < 1 or length.max() > _KEY_DIGITS):
+        if length.min() < 1 or length.max() > _KEY_DIGITS:
             return None
         if offsets[-1] > offsets[0]:
-            data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+            data = string_bytes(chunk)[offsets[0] : offsets[-1]]
             if data.min() < ord("0") or data.max() > ord("9"):
                 return None
         value = pc.fill_null(pc.cast(chunk, pa.int64()), 0).to_numpy(zero_copy_only=False)
         keys.append(value)
-        missing.append(absent)
+        absent_rows.append(absent)
     if not keys:
         return np.zeros(0, np.int64), np.zeros(0, bool)
-    return np.concatenate(keys), np.concatenate(missing)
+    return np.concatenate(keys), np.concatenate(absent_rows)
 
 
-def _find_keys(keys: np.ndarray, missing: np.ndarray, known: np.ndarray) -> np.ndarray:
+def _find_keys(keys: np.ndarray, absent: np.ndarray, known: np.ndarray) -> np.ndarray:
     """Position of each key among the distinct ``known`` keys (-1: absent or missing)."""
     if len(known) == 0:
         return np.full(len(keys), -1, dtype=np.int32)
     lo, hi = int(known.min()), int(known.max())
     span = hi - lo + 1
     if span > 4 * len(known) + (1 << 20):  # too sparse for a table: hashed by Arrow
-        return _index_in(pa.array(keys, mask=missing), pa.array(known))
+        return _index_in(pa.array(keys, mask=absent), pa.array(known))
     # A table of every key from lo to hi (and one last slot, -1, for the rest).
     table = np.full(span + 1, -1, dtype=np.int32)
     table[known - lo] = np.arange(len(known), dtype=np.int32)
     keys -= lo  # (the caller's keys are not needed again)
-    keys[(keys < 0) | (keys >= span) | missing] = span
+    keys[(keys < 0) | (keys >= span) | absent] = span
     return table[keys]
 
 

@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from visit_audit.io.values import distinct, per_row
+from visit_audit.arrow import distinct, per_row
 
 OK, BLANK, NOT_DATE, OUT_OF_RANGE, MONTH_FIRST = 0, 1, 2, 3, 4
 

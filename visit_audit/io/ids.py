@@ -16,10 +16,9 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
+from visit_audit.arrow import arrow_text, distinct
 from visit_audit.errors import InputError
 from visit_audit.identifiers import id_key, id_keys
-from visit_audit.io.values import distinct
-from visit_audit.result import arrow_text
 
 
 def check_distinct_ids(cases: pd.DataFrame, column: str, file: str) -> None:

@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from visit_audit.arrow import distinct
 from visit_audit.columns import CASE_DATE_COLUMNS as CASE_DATES
 from visit_audit.columns import REJECTED_COLUMNS
 from visit_audit.concurrency import side_by_side
@@ -29,7 +30,6 @@ from visit_audit.io.fields import CASE_COLUMNS, FIELDS, VISIT_COLUMNS, Field, ma
 from visit_audit.io.raw import TEXT, RawTable, read_raw
 from visit_audit.io.values import (
     as_text,
-    distinct,
     quoted,
     read_answer,
     read_location,

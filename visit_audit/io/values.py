@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from visit_audit.arrow import distinct, null_where, per_row, plain, string_bytes, string_offsets
 from visit_audit.plan_types import match_plan_type
 
 if TYPE_CHECKING:  # only named: arrow's to_pandas imports pandas when it is called
@@ -153,21 +154,12 @@ def _lookup(mapping: Mapping[str, str], text: str) -> str | None:
     return folded.get(text.casefold())
 
 
-def plain(column: pa.Array) -> pa.Array:
-    """The column as plain text (the CSV reader dictionary-encodes some columns)."""
-    if pa.types.is_dictionary(column.type):
-        return column.cast(pa.large_string())
-    return column
-
-
 def _offsets(chunk: pa.Array) -> np.ndarray | None:
-    """A string chunk's value offsets into its data buffer (a view, no copy);
-    None for a chunk with nulls or of another type, which is left to arrow."""
-    width = {pa.string(): np.int32, pa.large_string(): np.int64}.get(chunk.type)
-    if width is None or chunk.null_count or len(chunk) == 0:
+    """A text chunk's value offsets (a view); None for a chunk with nulls or of
+    another type, which is left to arrow."""
+    if chunk.null_count or len(chunk) == 0:
         return None
-    offsets = np.frombuffer(chunk.buffers()[1], dtype=width)
-    return offsets[chunk.offset : chunk.offset + len(chunk) + 1]
+    return string_offsets(chunk)
 
 
 def _edge_suspects(column: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
@@ -184,7 +176,7 @@ def _edge_suspects(column: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
         if offsets is None:
             return None
         if offsets[-1] > offsets[0]:  # else every value is "": nothing to trim
-            data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
+            data = string_bytes(chunk)
             # An empty value reads its neighbours' bytes ("clip" keeps them in
             # the buffer): at worst it is looked at for nothing.
             first = data.take(offsets[:-1], mode="clip") - np.uint8(0x21)
@@ -233,17 +225,7 @@ def as_text(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
         return column
     if not filled.any():
         return pa.nulls(len(column), column.type)
-    # Arrow reads the bitmap from the chunk's offset, as it does the offsets:
-    # a sliced chunk gets as many leading bits, never read.
-    bits = np.packbits(np.r_[np.zeros(column.offset, dtype=bool), filled], bitorder="little")
-    _, value_offsets, data = column.buffers()
-    return pa.Array.from_buffers(
-        column.type,
-        len(column),
-        [pa.py_buffer(bits), value_offsets, data],
-        null_count=int(len(filled) - np.count_nonzero(filled)),
-        offset=column.offset,
-    )
+    return null_where(column, ~filled)
 
 
 def quoted(label: str, values: pa.Array, tail: str) -> pa.Array:
@@ -253,47 +235,6 @@ def quoted(label: str, values: pa.Array, tail: str) -> pa.Array:
     cut = pc.binary_join_element_wise(pc.utf8_slice_codeunits(values, 0, QUOTE_LIMIT - 1), "…", "")
     values = pc.if_else(long, cut, values)
     return pc.binary_join_element_wise(f"{label} '", values, f"'{' ' if tail else ''}{tail}", "")
-
-
-def distinct(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
-    """(distinct values, position of each row's value among them)."""
-    enc = column if pa.types.is_dictionary(column.type) else pc.dictionary_encode(column)
-    if isinstance(enc, pa.Array):
-        return enc.dictionary, enc.indices.to_numpy(zero_copy_only=False)
-    if enc.num_chunks == 0:
-        return pa.array([], pa.string()), np.zeros(0, dtype=np.int64)
-    dictionaries = [c.dictionary for c in enc.chunks]
-    values, where = dictionaries[-1], None
-    if not all(values.slice(0, len(d)).equals(d) for d in dictionaries):
-        # Each chunk has a dictionary of its own (a column read dictionary-encoded):
-        # all of them in a row, encoded once more, give the distinct values and
-        # where each chunk's codes point among them.
-        top = pc.dictionary_encode(pa.concat_arrays(dictionaries))
-        values, where = top.dictionary, top.indices.to_numpy(zero_copy_only=False)
-    # (Else the chunks were encoded with one hash table, as arrow encodes a chunked
-    # column: each chunk's dictionary is the values met so far, and every code
-    # already counts among the last one's.) The positions take the fewest bytes.
-    width = np.min_scalar_type(max(len(values) - 1, 0))
-    positions, start = [], 0
-    for chunk, dictionary in zip(enc.chunks, dictionaries, strict=True):
-        codes = chunk.indices.to_numpy(zero_copy_only=False)
-        if where is None:
-            positions.append(codes.astype(width))
-        else:
-            positions.append(where[start : start + len(dictionary)].astype(width)[codes])
-        start += len(dictionary)
-    return values, np.concatenate(positions)
-
-
-def per_row(table: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """``table[positions]``: each row's entry in a table of its distinct values.
-
-    Taken by arrow, which reads the narrow positions :func:`distinct` gives as
-    they are; numpy would first widen them to 8 bytes each, one more large array.
-    """
-    kind = table.dtype if table.dtype.kind in "iu" else np.dtype(f"i{table.dtype.itemsize}")
-    taken = pa.array(table.view(kind)).take(pa.array(positions))
-    return taken.to_numpy(zero_copy_only=False).view(table.dtype)
 
 
 def _words(values: pa.Array) -> pa.Array:

@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from visit_audit.arrow import only_value_bytes
 from visit_audit.report.atomic import atomic_write
 from visit_audit.result import (
     FINDING_COLUMNS,
@@ -141,8 +142,7 @@ def _joined(keys: list[str], tokens: list[pa.Array]) -> pa.Buffer:
     rows = pc.binary_join_element_wise(*pieces, _text("}"), _text(""))
     lines = pa.ListArray.from_arrays(pa.array([0, len(rows)], pa.int32()), rows)
     block = pc.binary_join(lines, _text(",\n    "))  # one value: every record
-    offsets = np.frombuffer(block.buffers()[1], dtype=np.int64)[block.offset : block.offset + 2]
-    return block.buffers()[2][int(offsets[0]) : int(offsets[1])]
+    return only_value_bytes(block)
 
 
 def _text(value: str) -> pa.Scalar:

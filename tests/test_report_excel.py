@@ -17,6 +17,7 @@ import pytest
 from report_fixtures import EVIL, big_findings, make_result
 
 import visit_audit.report.excel as excel
+from visit_audit.adapters import xlsxwriter_rows as xlsx_rows
 from visit_audit.errors import InputError
 from visit_audit.result import FINDING_COLUMNS, QUALITY_COLUMNS, REJECTED_COLUMNS, UPCOMING_COLUMNS
 
@@ -296,7 +297,7 @@ def test_fast_row_writer_gives_the_same_workbook_as_the_plain_one(tmp_path: Path
     monkeypatch.setattr(excel, "CHUNK_ROWS", 7)  # many chunk boundaries
     monkeypatch.setattr(excel, "MAX_ROWS", 200)  # and a second Findings sheet
     excel.write_report(result, tmp_path / "fast.xlsx")
-    monkeypatch.setattr(excel, "FAST_ROWS", False)
+    monkeypatch.setattr(xlsx_rows, "FAST", False)
     excel.write_report(result, tmp_path / "plain.xlsx")
     fast, plain = _cells(tmp_path / "fast.xlsx"), _cells(tmp_path / "plain.xlsx")
     assert fast == plain

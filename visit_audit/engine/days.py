@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from visit_audit.adapters.pandas_boolean import yes_no
 from visit_audit.arrow import (
     arrow_text,
     chunks,
@@ -109,9 +110,8 @@ def _bit_where(mask: np.ndarray, bit: int) -> np.ndarray:
 def _answers(answer: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(yes, no) of a Y/N column that may be unknown (pandas' boolean, or objects)."""
     values = answer.array
-    if isinstance(values, pd.arrays.BooleanArray):  # as io makes it: read in place
-        known = ~values._mask
-        return values._data & known, ~values._data & known
+    if isinstance(values, pd.arrays.BooleanArray):  # as io makes it
+        return yes_no(values)
     yes = answer.to_numpy(dtype=bool, na_value=False)
     return yes, (answer == False).to_numpy(dtype=bool, na_value=False)  # noqa: E712
 

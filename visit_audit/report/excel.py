@@ -1,6 +1,7 @@
 """The Excel report (contract.md "Excel report"): one workbook a manager can open and act on.
 
-The only module that touches the Excel library. Written with xlsxwriter in
+The only module that writes the workbook (the one shortcut through xlsxwriter's
+internals is in visit_audit/adapters/xlsxwriter_rows.py). Written with xlsxwriter in
 ``constant_memory`` mode, row by row, so a report of a million findings needs
 little memory; values are prepared per column (vectorised) before the row loop.
 
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from visit_audit.adapters import xlsxwriter_rows as xlsx_rows
 from visit_audit.report.atomic import atomic_write
 from visit_audit.result import AuditResult
 from visit_audit.views.labels import (
@@ -280,8 +280,8 @@ def _write_rows(
         else:
             formats.append((None, None))
     chunks = _chunks(frame, columns, start, stop)
-    if FAST_ROWS and _can_stream(ws):
-        _stream_rows(ws, len(columns), formats, chunks, stop - start)
+    if xlsx_rows.can_stream(ws):
+        xlsx_rows.stream_rows(ws, len(columns), formats, chunks, stop - start)
     else:
         _write_cells(ws, columns, formats, chunks, start)
 
@@ -322,101 +322,6 @@ def _number_or_text(ws: Worksheet) -> Callable:
             ws.write_number(row, col, value, cell_format)
 
     return write
-
-
-# The fast way: in constant_memory mode xlsxwriter streams each finished row's XML to a
-# temporary file. Rendering those rows ourselves, each distinct value once per column,
-# is 4-5 times faster than a call per cell, and gives the same XML xlsxwriter would
-# (tests compare the two). It leans on a few xlsxwriter internals, so it is used only
-# when they are all there; otherwise the plain way is taken.
-FAST_ROWS = True
-_XLSX_STRMAX = 32_767
-_RE_ESCAPED = re.compile("(_x[0-9a-fA-F]{4}_)")
-_RE_CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
-
-
-def _can_stream(ws: Worksheet) -> bool:
-    return (
-        xlsxwriter.__version__.split(".")[0] == "3"
-        and getattr(ws, "constant_memory", False)
-        and getattr(ws, "fh", None) is not None
-        and getattr(ws, "fh", None) is getattr(ws, "row_data_fh", None)
-        and isinstance(getattr(ws, "previous_row", None), int)
-        and hasattr(ws, "_write_single_row")
-        and hasattr(ws, "_check_dimensions")
-        and hasattr(Format, "_get_xf_index")
-    )
-
-
-def _stream_rows(ws, n_columns: int, formats, chunks, n: int) -> None:
-    if n <= 0:
-        return
-    ws._write_single_row(1)  # flush the header row; row index 1 comes next
-    ws._check_dimensions(n, n_columns - 1)
-    encoders = [
-        _cell_encoder(xl_col_to_name(col), fixed, by_value)
-        for col, (fixed, by_value) in enumerate(formats)
-    ]
-    template = '<row r="\x00">' + "%s" * n_columns + "</row>"
-    write = ws.fh.write
-    for offset, values in chunks:
-        tokens = [enc(vals) for enc, vals in zip(encoders, values, strict=True)]
-        first = offset + 2  # the sheet's 1-based row number of the chunk's first item
-        rows = zip(range(first, first + len(values[0])), zip(*tokens, strict=True), strict=True)
-        write("".join([(template % t).replace("\x00", str(r)) for r, t in rows]))
-    ws.previous_row = n + 1  # nothing is buffered: the rows are written
-
-
-def _cell_encoder(letter: str, fixed: Format | None, by_value: dict | None) -> Callable:
-    """Cell XML for a column's values (``\\x00`` stands for the row number), cached per value."""
-    cache: dict = {None: ""}
-
-    def style(cell_format: Format | None) -> str:
-        return f' s="{cell_format._get_xf_index()}"' if cell_format is not None else ""
-
-    def encode(v) -> str:
-        if type(v) is str:
-            # Text takes no column format (a too-early date is plain text, as the plain way).
-            cell_format = by_value.get(v) if by_value is not None else None
-            text = _xml_text(v)
-            space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-            return (
-                f'<c r="{letter}\x00"{style(cell_format)} t="inlineStr">'
-                f"<is><t{space}>{text}</t></is></c>"
-            )
-        return f'<c r="{letter}\x00"{style(fixed)}><v>{v:.16G}</v></c>'
-
-    def tokens(vals: list) -> list[str]:
-        get = cache.get
-        out = []
-        append = out.append
-        for v in vals:
-            t = get(v)
-            if t is None:
-                t = cache[v] = encode(v)
-            append(t)
-        return out
-
-    return tokens
-
-
-def _xml_text(value: str) -> str:
-    """As xlsxwriter writes an inline string: truncated, control characters escaped, XML-safe."""
-    if len(value) > _XLSX_STRMAX // 2:
-        value = _utf16_truncate(value, _XLSX_STRMAX)
-    value = _RE_ESCAPED.sub(r"_x005F\1", value)
-    value = _RE_CONTROL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", value)
-    value = value.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _utf16_truncate(value: str, limit: int) -> str:
-    units = 0
-    for i, ch in enumerate(value):
-        units += 2 if ord(ch) > 0xFFFF else 1
-        if units > limit:
-            return value[:i]
-    return value
 
 
 def _prepare(series: pd.Series, kind: str) -> list:

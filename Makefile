@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: all install demo test lint format bench clean acceptance
+.PHONY: all install demo test test-fast test-lowest lint typecheck format bench clean acceptance
 
 all: test
 
@@ -24,12 +24,32 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The quick part (under 30 s): everything but the tests marked slow.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+# The whole suite against the lowest versions pyproject.toml allows, in a venv
+# of its own (.venv-lowest), so the declared floors are floors that pass.
+LOWEST := .venv-lowest
+test-lowest:
+	rm -rf $(LOWEST)
+	$(PY) -m venv $(LOWEST)
+	$(LOWEST)/bin/python -m pip install --quiet --upgrade pip
+	$(PY) tools/lowest.py test > $(LOWEST)/pins.txt
+	$(LOWEST)/bin/python -m pip install --quiet -c $(LOWEST)/pins.txt -r $(LOWEST)/pins.txt
+	$(LOWEST)/bin/python -m pip install --quiet --no-deps -e .
+	$(LOWEST)/bin/python -m pip list --format=freeze | grep -iE "^($$(cut -d= -f1 $(LOWEST)/pins.txt | paste -sd'|'))=="
+	$(LOWEST)/bin/python -m pytest -p no:cacheprovider
+
 acceptance: $(STAMP)
 	../shared/acceptance/run $(CURDIR)/$(BIN)/visit-audit
 
-lint: $(STAMP)
-	$(BIN)/ruff check visit_audit tests benchmarks
-	$(BIN)/ruff format --check visit_audit tests benchmarks
+lint: $(STAMP) typecheck
+	$(BIN)/ruff check visit_audit tests benchmarks tools
+	$(BIN)/ruff format --check visit_audit tests benchmarks tools
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format visit_audit tests benchmarks
@@ -40,4 +60,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py $(if $(BEFORE),--before $(BEFORE))
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache demo-report.xlsx
+	rm -rf $(VENV) $(LOWEST) build *.egg-info .pytest_cache .mypy_cache demo-report.xlsx

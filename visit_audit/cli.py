@@ -13,7 +13,7 @@ import sys
 import traceback
 from enum import StrEnum
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn, Protocol, TypeGuard
 
 import typer
 
@@ -69,7 +69,13 @@ def _errors(debug: bool = False):
         raise typer.Exit(130) from None
 
 
-def _is_usage_error(e: BaseException) -> bool:
+class _UsageError(Protocol):
+    exit_code: int
+
+    def format_message(self) -> str: ...
+
+
+def _is_usage_error(e: BaseException) -> TypeGuard[_UsageError]:
     """Typer's (vendored click) usage errors: they carry exit code 2 and a message."""
     return getattr(e, "exit_code", None) == 2 and hasattr(e, "format_message")
 
@@ -343,7 +349,7 @@ def sample(
         from visit_audit.sample import write_sample
 
         fw = load_framework(framework)
-        kwargs = {"as_of": _date(as_of, "--as-of")} if as_of else {}
+        kwargs: dict[str, Any] = {"as_of": _date(as_of, "--as-of")} if as_of else {}
         out_dir.mkdir(parents=True, exist_ok=True)
         paths = write_sample(
             out_dir,

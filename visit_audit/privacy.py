@@ -17,6 +17,7 @@ import dataclasses
 import hashlib
 import hmac
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,7 +74,7 @@ def redact_reason(reason: str) -> str:
 
 def pseudonymise_result(result: AuditResult, key: bytes) -> AuditResult:
     """A copy of ``result`` with children, workers and episodes pseudonymised (see module doc)."""
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     for name in _FRAMES:
         frame = getattr(result, name).copy()
         for column, prefix in PREFIXES.items():

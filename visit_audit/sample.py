@@ -655,7 +655,7 @@ def _visit_records(
     return {k: v[order] for k, v in rec.items()}
 
 
-def _choose(rng: np.random.Generator, n: int, weights: Sequence[float]) -> np.ndarray:
+def _choose(rng: np.random.Generator, n: int, weights: Sequence[float] | np.ndarray) -> np.ndarray:
     """n draws of an index into ``weights`` (int8 codes)."""
     cum = np.cumsum(np.asarray(weights, dtype=float))
     cum = (cum / cum[-1]).astype(np.float32)
@@ -791,7 +791,16 @@ def _dates(days: tuple[int, pa.Array], values: np.ndarray) -> pa.Array:
     return text.take(pa.array(idx, mask=blank))
 
 
-_WRITE = pacsv.WriteOptions(quoting_style="none", quoting_header="none")
+# No value needs quoting; the header line is written as it is (older Arrow
+# releases would quote every column name).
+_WRITE = pacsv.WriteOptions(quoting_style="none", include_header=False)
+
+
+def _csv_file(path: Path, header: tuple[str, ...] | list[str]) -> pa.NativeFile:
+    """``path`` opened for Arrow's CSV writer, its header line already written."""
+    out = pa.OSFile(str(path), "wb")
+    out.write((",".join(header) + "\n").encode())
+    return out
 
 
 def _write_cases(
@@ -827,7 +836,8 @@ def _write_cases(
         pa.array(WORKERS).take(pa.array(ep["worker"])),
         pa.array(TEAMS).take(pa.array(ep["team"])),
     ]
-    pacsv.write_csv(pa.table(columns, names=list(CASES_HEADER)), path, _WRITE)
+    with _csv_file(path, CASES_HEADER) as out:
+        pacsv.write_csv(pa.table(columns, names=list(CASES_HEADER)), out, _WRITE)
 
 
 def _write_visits(
@@ -849,7 +859,10 @@ def _write_visits(
     workers = pa.array(WORKERS)
     times = pa.array([f"{h:02d}:{m:02d}" for h in range(8, 19) for m in range(0, 60, 5)])
     schema = pa.schema([(name, pa.string()) for name in VISITS_HEADER])
-    with pacsv.CSVWriter(path, schema, write_options=_WRITE) as writer:
+    with (
+        _csv_file(path, VISITS_HEADER) as out,
+        pacsv.CSVWriter(out, schema, write_options=_WRITE) as writer,
+    ):
         for lo in range(0, len(rec["day"]), _CHUNK_ROWS):
             chunk = {k: v[lo : lo + _CHUNK_ROWS] for k, v in rec.items()}
             f = _record_fields(rng, chunk, ep, vocab)

@@ -107,7 +107,7 @@ def _cell_encoder(letter: str, fixed: Format | None, by_value: dict | None) -> C
 
     def tokens(vals: list) -> list[str]:
         get = encoded.get
-        out = []
+        out: list[str] = []
         append = out.append
         for v in vals:
             t = get(v)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -127,7 +128,7 @@ def run_engine(
     quality, quality_summary = visit_quality(episodes, day_tables, framework)
     # What the deadlines frame does not need is let go first: the memory it
     # frees is used again for the frame (fresh memory costs the most here).
-    done = day_tables = records = parts = None
+    done = day_tables = records = parts = None  # type: ignore[assignment]
     deadlines = _deadline_frame(episodes, blocks)
     return EngineOutput(deadlines, quality, quality_summary, episodes, warnings)
 
@@ -380,8 +381,8 @@ def _years(as_of: np.datetime64, *dates: np.ndarray) -> range:
         known = d[~np.isnat(d)]
         if known.size:
             first = min(first, known.min())
-    year = np.datetime64(first, "Y").astype(int) + 1970
-    return range(year - 1, np.datetime64(as_of, "Y").astype(int) + 1970 + 2)
+    year = int(first.astype("datetime64[Y]").astype(int)) + 1970
+    return range(year - 1, int(as_of.astype("datetime64[Y]").astype(int)) + 1970 + 2)
 
 
 def _episode_columns(episodes: pd.DataFrame, ep: np.ndarray) -> dict[str, object]:
@@ -453,7 +454,9 @@ def _deadline_frame(episodes: pd.DataFrame, blocks: list[tuple[np.ndarray, Block
             KINDS,
         )
 
-    jobs = {c: (episode_text, c) for c in ("child_id", "episode_id", "plan_type", "worker", "team")}
+    jobs: dict[str, tuple[Any, ...]] = {
+        c: (episode_text, c) for c in ("child_id", "episode_id", "plan_type", "worker", "team")
+    }
     jobs.update(
         kind=(kinds,),
         requirement=(lambda: sorted_categorical(cat(codes), names),),
@@ -515,7 +518,8 @@ def visit_quality(episodes: pd.DataFrame, day_tables: list[DayTable], framework:
         }
         f_ep = ep[failed]
         cols = _episode_columns(episodes, f_ep)
-        value = np.where((bits[failed] & no_bit) != 0, "N", None).astype(object)
+        value = np.full(len(f_ep), None, dtype=object)
+        value[(bits[failed] & no_bit) != 0] = "N"
         frames.append(
             pd.DataFrame(
                 {

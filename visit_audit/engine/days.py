@@ -152,7 +152,7 @@ def lookup(values: pd.Series, among: pd.Series) -> np.ndarray:
     values, among = arrow_text(values), arrow_text(among)
     known = _digit_keys(among)
     keys = None if known is None else _digit_keys(values)
-    if keys is not None:
+    if known is not None and keys is not None:
         return _find_keys(keys[0], keys[1], known[0])
     return _index_in(id_keys(values), id_keys(among))
 

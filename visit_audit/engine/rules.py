@@ -156,6 +156,7 @@ def recurring_deadlines(
     # Until dates per episode, made non-decreasing: a phase never starts before the previous ends.
     bounds: list[np.ndarray] = []
     for phase in phases[:-1]:
+        assert phase.until is not None  # the loader gives every phase but the last an until
         b = boundary_dates(eps, phase.until, cal)
         bounds.append(np.maximum(b, bounds[-1]) if bounds else b)
     bounds.append(np.full(n, NEVER))

@@ -453,7 +453,7 @@ def load_cases(
             )
         else:
             data[name] = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
-    start, end = data["start_date"], data["end_date"]
+    start, end = np.asarray(data["start_date"]), np.asarray(data["end_date"])
     before = ~np.isnat(start) & ~np.isnat(end) & (end < start)
     problems.add(before, _excerpt("end_date", reader.text("end_date"), "is before start_date"))
 

@@ -174,8 +174,9 @@ def _pick_header(
 # CSV
 
 
-def _cp1252_fallback(exc: UnicodeDecodeError) -> tuple[str, int]:
+def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
     """Decode the bytes that are not UTF-8 as Windows-1252 (a mixed or legacy file)."""
+    assert isinstance(exc, UnicodeDecodeError)  # registered for decoding only
     chunk = exc.object[exc.start : exc.end]
     return chunk.decode("cp1252", errors="replace"), exc.end
 

@@ -272,6 +272,9 @@ def read_answer(
     """
     values, idx = distinct(column)
     key = _words(trim(values))
+    true_words: tuple[str, ...]
+    false_words: tuple[str, ...]
+    unknown_words: tuple[str, ...]
     if seen:
         true_words, false_words, unknown_words = SEEN_TRUE, SEEN_FALSE, ("",)
     else:

@@ -562,8 +562,8 @@ def _about_sheet(
     note(
         "Colours", f"% on time: green at or above {good:g}%, amber at or above {fair:g}%, red below"
     )
-    for w in result.warnings:
-        note("Warning", str(w))
+    for warning in result.warnings:
+        note("Warning", str(warning))
 
 
 def _print_setup(ws: Worksheet) -> None:

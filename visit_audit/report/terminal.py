@@ -180,7 +180,7 @@ def _stat_cells(name: str, stats: dict, thresholds, bold: bool = False) -> list[
 
 
 def _total(rows: dict) -> dict:
-    total = {k: sum(int(r.get(k, 0)) for r in rows.values()) for k in _COUNTS}
+    total: dict[str, float] = {k: sum(int(r.get(k, 0)) for r in rows.values()) for k in _COUNTS}
     total["episodes"] = total["children"] = 0  # a child can be in two teams: not additive
     d = total["deadlines"]
     total["percent_on_time"] = round(100.0 * total["on_time"] / d, 1) if d else 100.0

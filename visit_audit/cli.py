@@ -173,6 +173,14 @@ def audit(
     key_file: Path | None = typer.Option(
         None, "--key-file", help="Read the --pseudonymise key from FILE (implies --pseudonymise)."
     ),
+    closed_days: Path | None = typer.Option(
+        None,
+        "--closed-days",
+        help="FILE of local non-working days, one date a line: skipped as bank holidays are.",
+    ),
+    compare: str | None = typer.Option(
+        None, "--compare", help="Audit under this framework too (NAME or FILE.toml), side by side."
+    ),
     debug: bool = typer.Option(False, "--debug", help="Show the traceback of an error."),
 ) -> None:
     """Audit every deadline of every child's history and report late, missed and overdue visits."""
@@ -202,6 +210,8 @@ def audit(
             cases_date_format=cases_date_format,
             visits_date_format=visits_date_format,
             key=key,
+            closed_days=closed_days,
+            compare=compare,
         )
         with _progress() as step:
             result = pipeline.audit(options, step)
@@ -268,6 +278,9 @@ def explain(
     date_format: str | None = typer.Option(None, "--date-format"),
     cases_date_format: str | None = typer.Option(None, "--cases-date-format"),
     visits_date_format: str | None = typer.Option(None, "--visits-date-format"),
+    closed_days: Path | None = typer.Option(
+        None, "--closed-days", help="FILE of local non-working days, one date a line."
+    ),
     debug: bool = typer.Option(False, "--debug"),
 ) -> None:
     """The whole deadline chain of one child, episode by episode: why a visit is flagged."""
@@ -289,10 +302,21 @@ def explain(
                 date_format=date_format,
                 cases_date_format=cases_date_format,
                 visits_date_format=visits_date_format,
+                closed_days=closed_days,
             )
         )
         mine, theirs = pipeline.child_frames(loaded, child)
-        result = run_audit(mine, theirs, loaded.framework, as_of=as_of_date, region=region.value)
+        from visit_audit.calendar import WorkingCalendar
+
+        closed = {*loaded.framework.closed_days, *loaded.closed_days}
+        result = run_audit(
+            mine,
+            theirs,
+            loaded.framework,
+            as_of=as_of_date,
+            region=region.value,
+            calendar=WorkingCalendar(region.value, closed=closed),
+        )
         render_explain(result, mine, theirs, loaded.framework, make_console())
 
 
@@ -320,6 +344,22 @@ def frameworks_show(
         from visit_audit.report.terminal import make_console, render_framework
 
         render_framework(load_framework(name), make_console())
+
+
+@frameworks_app.command("check")
+def frameworks_check(
+    name: str = typer.Argument(..., help="Built-in framework name or a FILE.toml."),
+) -> None:
+    """Each plan type against the visiting minimums set in law; exit 1 when a rule is looser."""
+    with _errors():
+        from visit_audit.frameworks import load_framework
+        from visit_audit.frameworks.statutory import check_framework, load_statutory
+        from visit_audit.report.terminal import make_console, render_check
+
+        verdicts = check_framework(load_framework(name), load_statutory())
+        render_check(verdicts, make_console())
+    if any(v.looser for v in verdicts):
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -503,3 +503,41 @@ def test_statutory_file_cites_legislation_for_every_entry():
 
 def _d(text: str):
     return pd.Timestamp(text).date()
+
+
+def test_compare_with_other_spellings_reads_the_cases_as_that_framework_does(cp_files, tmp_path):
+    """A framework with its own [aliases] accepts a plan type the first one rejects:
+    its summary is still the one its own run gives (the cases are read again)."""
+    c, v = cp_files
+    with c.open("a", newline="") as fh:
+        csv.writer(fh).writerow(["C2", "E2", "Child Safety Plan", "15/12/2025", ""])
+    fw = write(
+        tmp_path / "spelt.toml",
+        'name = "spelt"\nextends = "measures-of-practice"\n'
+        '[aliases]\nchild_protection = ["Child Safety Plan"]\n',
+    )
+    base = ["audit", c, v, "--as-of", "2026-01-31", "--json", "-"]
+    both = json.loads(run(*base, "--compare", fw).stdout)
+    alone = json.loads(run(*base, "--framework", fw).stdout)
+    assert both["compare"]["summary"] == alone["summary"]
+    assert alone["summary"]["by_plan_type"]["child_protection"]["episodes"] == 2
+    assert both["summary"]["by_plan_type"]["child_protection"]["episodes"] == 1
+    assert len(both["rejected"]) == 1
+
+
+def test_compare_under_pseudonymise_equals_a_pseudonymised_run():
+    env = {**ENV, "VISIT_AUDIT_KEY": "frameworks-tune-key-0123456789"}
+    args = ["audit", str(CASES), str(VISITS), "--as-of", AS_OF, "--json", "-", "--pseudonymise"]
+    both = json.loads(runner.invoke(app, [*args, "--compare", "barnsley"], env=env).stdout)
+    alone = json.loads(runner.invoke(app, [*args, "--framework", "barnsley"], env=env).stdout)
+    assert both["compare"]["summary"] == alone["summary"]
+
+
+def test_explain_skips_closed_days_too(cp_files, tmp_path):
+    """explain shows the chain the audit computes: due 8 Jan 2026 with the closed days."""
+    c, v = cp_files
+    days = write(tmp_path / "closed.txt", "\n".join(CLOSED) + "\n")
+    base = ["explain", c, v, "--child", "C1", "--as-of", "2026-01-31"]
+    assert "2 Jan 2026" in run(*base).stdout
+    shown = run(*base, "--closed-days", days).stdout
+    assert "8 Jan 2026" in shown and "2 Jan 2026" not in shown

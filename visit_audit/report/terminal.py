@@ -345,6 +345,16 @@ STATUS_WORDS = {
 def render_framework(fw, console: Console) -> None:
     """Every plan type's rules of a framework as one readable table."""
     console.print(Text.assemble((_clean(fw.title), "bold"), f" ({_clean(fw.name)})"))
+    if fw.extends:
+        chain = " → ".join(_clean(n) for n in fw.extends)
+        console.print(Text(f"Extends: {chain} (shown resolved: its plan types with this file's changes)"))
+    if fw.closed_days:
+        console.print(
+            Text(
+                f"Closed days ({len(fw.closed_days)}, skipped as bank holidays are, for working "
+                f"days only): {', '.join(_day(d) for d in fw.closed_days)}"
+            )
+        )
     table = Table(show_lines=True, box=box.SIMPLE_HEAD)
     table.add_column("Plan type", overflow="fold", max_width=20)
     table.add_column("Start date is", overflow="fold", max_width=16)
@@ -387,16 +397,6 @@ def render_framework(fw, console: Console) -> None:
             Text(
                 f"Quality checks ({', '.join(q.checks)}; seen alone from age "
                 f"{q.seen_alone_min_age}) on: {', '.join(q.plan_types)}"
-            )
-        )
-    if fw.extends:
-        chain = " → ".join(_clean(n) for n in fw.extends)
-        console.print(Text(f"Extends: {chain} (shown above as resolved)"))
-    if fw.closed_days:
-        console.print(
-            Text(
-                f"Closed days ({len(fw.closed_days)}, skipped as bank holidays are, for working "
-                f"days only): {', '.join(_day(d) for d in fw.closed_days)}"
             )
         )
 

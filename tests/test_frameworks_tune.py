@@ -541,3 +541,16 @@ def test_explain_skips_closed_days_too(cp_files, tmp_path):
     assert "2 Jan 2026" in run(*base).stdout
     shown = run(*base, "--closed-days", days).stdout
     assert "8 Jan 2026" in shown and "2 Jan 2026" not in shown
+
+
+def test_bad_closed_day_in_a_framework_names_the_key(tmp_path):
+    bad = write(
+        tmp_path / "bad.toml",
+        'name = "bad"\nextends = "barnsley"\n[calendar]\nclosed = ["2025-12-29", "31/02/2026"]\n',
+    )
+    result = run("frameworks", "check", bad)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "visit-audit: bad.toml: calendar.closed[1]: '31/02/2026' is not a date "
+        "(use 2025-12-29 or 29/12/2025)"
+    )

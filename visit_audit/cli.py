@@ -192,7 +192,7 @@ def audit(
         grades = parse_thresholds(thresholds)
         if report is not None and report.suffix.lower() != ".xlsx":
             raise typer.BadParameter("the report must be an .xlsx file", param_hint="--report")
-        pipeline.check_targets([report, json_out], [cases, visits, mapping])
+        pipeline.check_targets([report, json_out], [cases, visits, mapping, closed_days])
         from visit_audit.keys import load_key
 
         key = load_key(key_file=key_file) if pseudonymise or key_file else None

@@ -441,7 +441,9 @@ def audit_files(
     ``framework``: a built-in name or a TOML file; ``as_of``, ``month``,
     ``date_from``/``date_to`` as the command's options (dates as ``date``,
     ISO or UK text); ``reading``: ``cases_sheet``, ``visits_sheet``,
-    ``date_format``, ``cases_date_format``, ``visits_date_format``.
+    ``date_format``, ``cases_date_format``, ``visits_date_format``; also
+    ``closed_days`` (a file of local non-working days) and ``compare`` (a second
+    framework, whose summary lands in ``result.compare``).
     The result's frames (``findings``, ``upcoming``, ``quality``,
     ``rejected``, ``deadlines``) are pandas DataFrames.
     """

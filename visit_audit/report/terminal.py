@@ -347,7 +347,9 @@ def render_framework(fw, console: Console) -> None:
     console.print(Text.assemble((_clean(fw.title), "bold"), f" ({_clean(fw.name)})"))
     if fw.extends:
         chain = " → ".join(_clean(n) for n in fw.extends)
-        console.print(Text(f"Extends: {chain} (shown resolved: its plan types with this file's changes)"))
+        console.print(
+            Text(f"Extends: {chain} (shown resolved: its plan types with this file's changes)")
+        )
     if fw.closed_days:
         console.print(
             Text(

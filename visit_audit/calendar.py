@@ -6,9 +6,11 @@ millions of anchors at once; ``NaT`` anchors give ``NaT`` deadlines.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -127,12 +129,23 @@ class WorkingCalendar:
     Without a subdivision the GB calendar lacks Easter Monday in England, so one
     is always given. One-off days (2022-06-03, 2022-09-19, 2023-05-08) come from
     the holidays package.
+
+    ``closed``: a council's own non-working days (timescales.md §7: offices
+    closed between Christmas and New Year). They count exactly as bank holidays
+    do, and so only for working days: ``add`` in days, weeks, months or years
+    never looks at them.
     """
 
-    def __init__(self, region: str = "england", years: range | None = None) -> None:
+    def __init__(
+        self,
+        region: str = "england",
+        years: range | None = None,
+        closed: Iterable[dt.date] = (),
+    ) -> None:
         if region not in REGIONS:
             raise ValueError(f"unknown region '{region}' (choose from {', '.join(REGIONS)})")
         self.region = region
+        self.closed: tuple[dt.date, ...] = tuple(sorted(set(closed)))
         # Bank holidays are worked out for these years only (the holidays package
         # takes a few milliseconds a year); without them, the years of the first
         # dates asked about, widened whenever later dates fall outside.
@@ -146,7 +159,7 @@ class WorkingCalendar:
         import holidays
 
         days = holidays.country_holidays("GB", subdiv=REGIONS[self.region], years=self.years)
-        return np.array(sorted(days.keys()), dtype="datetime64[D]")
+        return np.array(sorted(set(days.keys()) | set(self.closed)), dtype="datetime64[D]")
 
     @cached_property
     def busdaycal(self) -> np.busdaycalendar:
@@ -236,3 +249,21 @@ class WorkingCalendar:
         else:  # pragma: no cover - Duration.parse only makes UNITS
             raise ValueError(unit)
         return np.where(never, NEVER, out)
+
+
+def parse_day(value: object) -> dt.date:
+    """A closed day as a user writes it: ISO ``2025-12-29``, UK ``29/12/2025``, or a TOML date.
+
+    Raises ValueError naming the value.
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            pass
+    raise ValueError(f"'{text}' is not a date (use 2025-12-29 or 29/12/2025)")

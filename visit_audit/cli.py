@@ -179,6 +179,14 @@ def audit(
     key_file: Path | None = typer.Option(
         None, "--key-file", help="Read the --pseudonymise key from FILE (implies --pseudonymise)."
     ),
+    closed_days: Path | None = typer.Option(
+        None,
+        "--closed-days",
+        help="FILE of local non-working days, one date a line: skipped as bank holidays are.",
+    ),
+    compare: str | None = typer.Option(
+        None, "--compare", help="Audit under this framework too (NAME or FILE.toml), side by side."
+    ),
     debug: bool = typer.Option(False, "--debug", help="Show the traceback of an error."),
 ) -> None:
     """Audit every deadline of every child's history and report late, missed and overdue visits."""
@@ -190,7 +198,7 @@ def audit(
         grades = parse_thresholds(thresholds)
         if report is not None and report.suffix.lower() != ".xlsx":
             raise typer.BadParameter("the report must be an .xlsx file", param_hint="--report")
-        pipeline.check_targets([report, json_out], [cases, visits, mapping])
+        pipeline.check_targets([report, json_out], [cases, visits, mapping, closed_days])
         from visit_audit.keys import load_key
 
         key = load_key(key_file=key_file) if pseudonymise or key_file else None
@@ -208,6 +216,8 @@ def audit(
             cases_date_format=cases_date_format,
             visits_date_format=visits_date_format,
             key=key,
+            closed_days=closed_days,
+            compare=compare,
         )
         with _progress() as step:
             result = pipeline.audit(options, step)
@@ -274,6 +284,9 @@ def explain(
     date_format: str | None = typer.Option(None, "--date-format"),
     cases_date_format: str | None = typer.Option(None, "--cases-date-format"),
     visits_date_format: str | None = typer.Option(None, "--visits-date-format"),
+    closed_days: Path | None = typer.Option(
+        None, "--closed-days", help="FILE of local non-working days, one date a line."
+    ),
     debug: bool = typer.Option(False, "--debug"),
 ) -> None:
     """The whole deadline chain of one child, episode by episode: why a visit is flagged."""
@@ -295,10 +308,21 @@ def explain(
                 date_format=date_format,
                 cases_date_format=cases_date_format,
                 visits_date_format=visits_date_format,
+                closed_days=closed_days,
             )
         )
         mine, theirs = pipeline.child_frames(loaded, child)
-        result = run_audit(mine, theirs, loaded.framework, as_of=as_of_date, region=region.value)
+        from visit_audit.calendar import WorkingCalendar
+
+        closed = {*loaded.framework.closed_days, *loaded.closed_days}
+        result = run_audit(
+            mine,
+            theirs,
+            loaded.framework,
+            as_of=as_of_date,
+            region=region.value,
+            calendar=WorkingCalendar(region.value, closed=closed),
+        )
         render_explain(result, mine, theirs, loaded.framework, make_console())
 
 
@@ -326,6 +350,22 @@ def frameworks_show(
         from visit_audit.report.terminal import make_console, render_framework
 
         render_framework(load_framework(name), make_console())
+
+
+@frameworks_app.command("check")
+def frameworks_check(
+    name: str = typer.Argument(..., help="Built-in framework name or a FILE.toml."),
+) -> None:
+    """Each plan type against the visiting minimums set in law; exit 1 when a rule is looser."""
+    with _errors():
+        from visit_audit.frameworks import load_framework
+        from visit_audit.frameworks.statutory import check_framework, load_statutory
+        from visit_audit.report.terminal import make_console, render_check
+
+        verdicts = check_framework(load_framework(name), load_statutory())
+        render_check(verdicts, make_console())
+    if any(v.looser for v in verdicts):
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -71,6 +71,8 @@ class AuditOptions:
     visits_date_format: str | None = None
     key: bytes | None = None  # pseudonymise every output with this key
     today: dt.date | None = None  # for tests: what "today" is
+    closed_days: Path | None = None  # --closed-days: more local non-working days
+    compare: str | None = None  # --compare: a second framework for the same extracts
 
     def resolved_as_of(self) -> dt.date:
         today = self.today or dt.date.today()
@@ -90,6 +92,8 @@ class Loaded:
     visits: Extract
     mapping: MappingFile | None = None
     warnings: list[str] = field(default_factory=list)
+    # The --closed-days file's days (the framework's own are on the framework).
+    closed_days: tuple[dt.date, ...] = ()
 
 
 # ---------------------------------------------------------------------------
@@ -244,12 +248,17 @@ def load_inputs(options: AuditOptions, step: Step = _no_step) -> Loaded:
         from visit_audit.frameworks import load_framework
 
         fw = load_framework(options.framework)
+        closed: tuple[dt.date, ...] = ()
+        if options.closed_days is not None:
+            from visit_audit.io.closed_days import read_closed_days
+
+            closed = read_closed_days(options.closed_days)
         if mapping_error is not None:
             raise mapping_error
         if mapping is not None:
             mapping.check_plan_types(fw.plan_types, fw.name)
         cases_x, visits_x = _load_both(options, fw, mapping or MappingFile(), raws)
-    return reconcile(Loaded(fw, cases_x, visits_x, mapping))
+    return reconcile(Loaded(fw, cases_x, visits_x, mapping, closed_days=closed))
 
 
 def _load_both(options, fw, mapping, raws) -> tuple[Extract, Extract]:
@@ -351,10 +360,14 @@ def audit_loaded(
     import pandas as pd
 
     from visit_audit.audit import run_audit
+    from visit_audit.calendar import WorkingCalendar
 
     checks = run_checks(loaded, as_of)
     step("auditing")
     cases, visits = loaded.cases, loaded.visits
+    # Closed days (the framework's and --closed-days) count as bank holidays for
+    # working days only (timescales.md §7).
+    closed = sorted({*loaded.framework.closed_days, *loaded.closed_days})
     result = run_audit(
         cases.frame,
         visits.frame,
@@ -365,7 +378,9 @@ def audit_loaded(
         inputs=[cases.info, visits.info],
         rejected=pd.concat([cases.rejected, visits.rejected], ignore_index=True),
         warnings=[*cases.warnings, *visits.warnings, *loaded.warnings, *checks],
+        calendar=WorkingCalendar(region, closed=closed),
     )
+    result.closed_days = tuple(closed)
     result.unrecognised = merge_unrecognised([cases.unrecognised, visits.unrecognised])
     if key is not None:
         from visit_audit.privacy import pseudonymise_result
@@ -389,7 +404,14 @@ def merge_unrecognised(parts: Sequence[dict[str, dict[str, int]]]) -> dict[str, 
 
 
 def audit(options: AuditOptions, step: Step = _no_step) -> AuditResult:
-    """One whole audit run: read both extracts, check them, audit, pseudonymise if asked."""
+    """One whole audit run: read both extracts, check them, audit, pseudonymise if asked.
+
+    With ``options.compare`` the same extracts are audited under that framework
+    too, and the result carries its summary (``result.compare``)."""
+    if options.compare:
+        from visit_audit.compare import audit_compared
+
+        return audit_compared(options, step)
     loaded = load_inputs(options, step)
     return audit_loaded(
         loaded,
@@ -419,7 +441,9 @@ def audit_files(
     ``framework``: a built-in name or a TOML file; ``as_of``, ``month``,
     ``date_from``/``date_to`` as the command's options (dates as ``date``,
     ISO or UK text); ``reading``: ``cases_sheet``, ``visits_sheet``,
-    ``date_format``, ``cases_date_format``, ``visits_date_format``.
+    ``date_format``, ``cases_date_format``, ``visits_date_format``; also
+    ``closed_days`` (a file of local non-working days) and ``compare`` (a second
+    framework, whose summary lands in ``result.compare``).
     The result's frames (``findings``, ``upcoming``, ``quality``,
     ``rejected``, ``deadlines``) are pandas DataFrames.
     """

@@ -151,3 +151,9 @@ class AuditResult:
     # With a history (delivery.md "History"): the deadlines newly overdue, no longer
     # overdue and still overdue against the previous period, as the JSON "changes".
     changes: dict | None = None
+    # Local non-working days the working days skipped (the framework's [calendar]
+    # closed and --closed-days), shown on the About sheet.
+    closed_days: tuple[dt.date, ...] = ()
+    # With --compare: {"framework": name, "summary": {...}}, the summary an audit of
+    # the same extracts under that framework alone reports (timescales.md §7).
+    compare: dict | None = None

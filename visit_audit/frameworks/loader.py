@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from visit_audit.calendar import Duration
+from visit_audit.calendar import Duration, parse_day
 from visit_audit.errors import FrameworkError
 from visit_audit.frameworks.model import (
     COUNT_CONDITIONS,
@@ -235,25 +235,53 @@ def _plan_type(ctx: _Ctx, name: str, raw: Any) -> PlanType:
     )
 
 
-def parse_framework(data: dict, file: str) -> Framework:
-    """Validate the parsed TOML of one framework."""
+def parse_framework(data: dict, file: str, parent: Framework | None = None) -> Framework:
+    """Validate the parsed TOML of one framework; ``parent`` is the framework it
+    extends (timescales.md §7), already loaded."""
     ctx = _Ctx(file)
-    ctx.keys(data, "", {"name", "title", "source", "plan_types", "quality", "aliases"})
+    ctx.keys(
+        data,
+        "",
+        {"name", "title", "source", "plan_types", "quality", "aliases", "extends", "calendar"},
+    )
     name = ctx.text(data.get("name"), "name")
-    plan_raw = ctx.table(data.get("plan_types"), "plan_types")
-    if not plan_raw:
+    plan_raw = ctx.table(data.get("plan_types", {} if parent else None), "plan_types")
+    if not plan_raw and parent is None:
         raise ctx.fail("plan_types", "no plan types")
-    plan_types = {n: _plan_type(ctx, n, v) for n, v in plan_raw.items()}
+    plan_types = dict(parent.plan_types) if parent else {}
+    for n, v in plan_raw.items():
+        if isinstance(v, dict) and "removed" in v:
+            key = f"plan_types.{n}.removed"
+            if v["removed"] is not True:
+                raise ctx.fail(key, "must be true (or leave the key out)")
+            if len(v) > 1:
+                raise ctx.fail(f"plan_types.{n}", "a removed plan type takes no other keys")
+            if parent is None:
+                raise ctx.fail(key, "only a framework that extends another removes plan types")
+            if n not in plan_types:
+                raise ctx.fail(key, f"'{n}' is not a plan type of {parent.name}")
+            del plan_types[n]
+        else:
+            plan_types[n] = _plan_type(ctx, n, v)
+    if not plan_types:
+        raise ctx.fail("plan_types", "every plan type was removed: no plan types left")
 
     aliases: dict[str, tuple[str, ...]] = {}
+    if parent:
+        aliases = {n: a for n, a in parent.aliases.items() if n in plan_types}
     for n, v in ctx.table(data.get("aliases", {}), "aliases").items():
         if n not in plan_types:
             raise ctx.fail(f"aliases.{n}", "is not a plan type of this framework")
         if not isinstance(v, list) or not all(isinstance(a, str) and normalise_name(a) for a in v):
             raise ctx.fail(f"aliases.{n}", "must be a list of names")
-        aliases[n] = tuple(v)
+        # A child's spellings add to its parent's.
+        aliases[n] = tuple(dict.fromkeys([*aliases.get(n, ()), *v]))
 
     quality = None
+    if parent and parent.quality and "quality" not in data:
+        q = parent.quality
+        kept = tuple(pt for pt in q.plan_types if pt in plan_types)
+        quality = QualityRules(kept, q.checks, q.seen_alone_min_age) if kept else None
     if "quality" in data:
         q = ctx.table(data["quality"], "quality")
         ctx.keys(q, "quality", {"plan_types", "checks", "seen_alone_min_age"})
@@ -278,42 +306,105 @@ def parse_framework(data: dict, file: str) -> Framework:
             raise ctx.fail("quality.seen_alone_min_age", "must be a whole number of years")
         quality = QualityRules(tuple(pts), tuple(checks), age)
 
+    closed = set(parent.closed_days) if parent else set()
+    cal = ctx.table(data.get("calendar", {}), "calendar")
+    ctx.keys(cal, "calendar", {"closed"})
+    closed_raw = cal.get("closed", [])
+    if not isinstance(closed_raw, list):
+        raise ctx.fail("calendar.closed", 'must be a list of dates, e.g. ["2025-12-29"]')
+    for i, v in enumerate(closed_raw):
+        try:
+            closed.add(parse_day(v))
+        except ValueError as e:
+            raise ctx.fail(f"calendar.closed[{i}]", str(e)) from None
+
     return Framework(
         name=name,
         title=ctx.text(data.get("title", name), "title"),
-        source=str(data.get("source", "")),
+        source=str(data.get("source", parent.source if parent else "")),
         plan_types=plan_types,
         quality=quality,
         aliases=aliases,
         path=file,
+        closed_days=tuple(sorted(closed)),
+        extends=(parent.name, *parent.extends) if parent else (),
     )
 
 
 def builtin_names() -> list[str]:
     """Names of the frameworks shipped with the tool."""
     root = resources.files("visit_audit.frameworks")
-    return sorted(p.name[: -len(".toml")] for p in root.iterdir() if p.name.endswith(".toml"))
+    return sorted(
+        p.name[: -len(".toml")]
+        for p in root.iterdir()
+        if p.name.endswith(".toml") and p.name not in _NOT_FRAMEWORKS
+    )
 
 
-def load_framework(name_or_path: str) -> Framework:
-    """A built-in framework by name, or a user's own framework file (``*.toml``)."""
-    if name_or_path in builtin_names():
-        res = resources.files("visit_audit.frameworks") / f"{name_or_path}.toml"
-        text, file = res.read_text(encoding="utf-8"), f"{name_or_path}.toml"
+# Data files beside the frameworks that are not frameworks.
+_NOT_FRAMEWORKS = frozenset({"statutory.toml"})
+
+
+def load_framework(name_or_path: str | Path) -> Framework:
+    """A built-in framework by name, or a user's own framework file (``*.toml``),
+    with the frameworks it ``extends`` resolved (timescales.md §7)."""
+    return _load(str(name_or_path), base=None, chain=())
+
+
+def _load(ref: str, base: Path | None, chain: tuple[tuple[str, str], ...]) -> Framework:
+    """Load ``ref`` (a built-in name, or a path relative to ``base``, the folder of
+    the file that extends it); ``chain``: (identity, shown name) of the files
+    on the way here, to tell a cycle."""
+    if ref in builtin_names():
+        res = resources.files("visit_audit.frameworks") / f"{ref}.toml"
+        identity, file = f"builtin:{ref}", f"{ref}.toml"
+        read = lambda: res.read_text(encoding="utf-8")  # noqa: E731
+        folder = None
     else:
-        path = Path(name_or_path)
+        path = Path(ref)
+        if base is not None and not path.is_absolute():
+            path = base / path
         if path.suffix.lower() != ".toml":
+            if chain:
+                raise FrameworkError(
+                    f"{_chain(chain)}: extends: unknown framework '{ref}' (extended by "
+                    f"{chain[-1][1]}): give a built-in name ({', '.join(builtin_names())}) "
+                    "or a .toml file relative to the file that extends it"
+                )
             raise FrameworkError(
-                f"unknown framework '{name_or_path}': choose one of {', '.join(builtin_names())} "
+                f"unknown framework '{ref}': choose one of {', '.join(builtin_names())} "
                 "or give a framework file ending .toml"
             )
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as e:
-            raise FrameworkError(f"{path}: cannot read the framework file ({e.strerror})") from None
-        file = path.name
+        identity, file = f"file:{path.resolve()}", path.name
+        read = lambda: path.read_text(encoding="utf-8")  # noqa: E731
+        folder = path.resolve().parent
+    if any(identity == seen for seen, _ in chain):
+        names = [shown for _, shown in chain] + [file]
+        raise FrameworkError(f"{names[0]}: extends: a cycle: {' → '.join(names)}")
+    try:
+        text = read()
+    except OSError as e:
+        if chain:
+            raise FrameworkError(
+                f"{_chain(chain)}: extends: cannot read '{ref}' ({e.strerror}), extended by "
+                f"{chain[-1][1]}"
+            ) from None
+        raise FrameworkError(f"{ref}: cannot read the framework file ({e.strerror})") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise FrameworkError(f"{file}: not valid TOML ({e})") from None
-    return parse_framework(data, file)
+    parent = None
+    if "extends" in data:
+        parent_ref = data["extends"]
+        if not isinstance(parent_ref, str) or not parent_ref.strip():
+            raise FrameworkError(
+                f"{file}: extends: must be a framework name or a .toml path, "
+                'e.g. extends = "measures-of-practice"'
+            )
+        parent = _load(parent_ref.strip(), folder, (*chain, (identity, file)))
+    return parse_framework(data, file, parent)
+
+
+def _chain(chain: tuple[tuple[str, str], ...]) -> str:
+    return " → ".join(shown for _, shown in chain)

@@ -6,6 +6,7 @@ beside this module only choose the numbers.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from visit_audit.calendar import Duration
@@ -125,3 +126,8 @@ class Framework:
     quality: QualityRules | None = None
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     path: str = ""
+    # Local non-working days ([calendar] closed, timescales.md §7): they count as
+    # bank holidays for working days and nowhere else.
+    closed_days: tuple[dt.date, ...] = ()
+    # The frameworks this one extends, nearest first (``extends``, §7).
+    extends: tuple[str, ...] = ()

@@ -147,6 +147,8 @@ def _write_workbook(result: AuditResult, fh: BinaryIO, thresholds: tuple[float, 
             }
         )
         _summary_sheet(wb, fmt, result, thresholds)
+        if result.compare is not None:
+            _compare_sheet(wb, fmt, result, thresholds)
         findings = result.findings
         _list_sheets(wb, fmt, "Findings", FINDINGS_COLUMNS, findings)
         overdue = findings.loc[findings["status"] == "overdue"]
@@ -534,6 +536,12 @@ def _about_sheet(
     pair("Framework", result.framework)
     pair("Title", result.framework_title or "")
     pair("Region", _region(result.region))
+    if result.closed_days:
+        pair(
+            "Closed days",
+            ", ".join(f"{d:%d/%m/%Y}" for d in result.closed_days)
+            + " (skipped as bank holidays are, for working days only)",
+        )
     pair("As of", _serial(result.as_of), fmt.about_date)
     if result.period is not None:
         pair("Period from", _serial(result.period[0]), fmt.about_date)
@@ -590,3 +598,53 @@ def _utc_naive(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is not None:
         value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return value
+
+
+# --- Compare (--compare) -----------------------------------------------------------------
+
+COMPARE_KEYS = ("deadlines", "on_time", "late", "missed", "overdue", "percent_on_time")
+
+
+def _compare_sheet(
+    wb: Workbook, fmt: _Formats, result: AuditResult, thresholds: tuple[float, float]
+) -> None:
+    """Both frameworks' summaries side by side, per plan type and overall (timescales.md §7)."""
+    ws = wb.add_worksheet("Compare")
+    _print_setup(ws)
+    compare = result.compare or {}
+    mine, theirs = result.summary or {}, compare.get("summary") or {}
+    names = {"A": result.framework, "B": str(compare.get("framework", ""))}
+    width = len(COMPARE_KEYS)
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, 2 * width, 11)
+    ws.write_string(0, 0, f"Compared: A = {names['A']}, B = {names['B']}", fmt.title)
+    ws.write_string(
+        1,
+        0,
+        "The same extracts audited under each framework; B's figures are those an audit "
+        "under B alone reports.",
+    )
+    ws.merge_range(3, 1, 3, width, f"A: {names['A']}", fmt.header_centre)
+    ws.merge_range(3, width + 1, 3, 2 * width, f"B: {names['B']}", fmt.header_centre)
+    ws.write_string(4, 0, "Plan type", fmt.header)
+    headings = [SUMMARY_HEADINGS[k] for k in COMPARE_KEYS]
+    ws.write_row(4, 1, headings * 2, fmt.header_right)
+    ws.freeze_panes(5, 1)
+    a_rows, b_rows = mine.get("by_plan_type") or {}, theirs.get("by_plan_type") or {}
+    row = 5
+    rows = [(n, a_rows.get(n), b_rows.get(n), False) for n in dict.fromkeys([*a_rows, *b_rows])]
+    rows.append(("Total", mine.get("overall"), theirs.get("overall"), True))
+    for name, a, b, total in rows:
+        ws.write_string(row, 0, str(name), fmt.total_label if total else None)
+        for first, stats in ((1, a), (width + 1, b)):
+            if stats is None:
+                ws.write_string(row, first, "no rule", fmt.note)
+                continue
+            for offset, key in enumerate(COMPARE_KEYS[:-1]):
+                cell = fmt.total if total else fmt.count
+                ws.write_number(row, first + offset, int(stats.get(key, 0)), cell)
+            pct = stats.get("percent_on_time")
+            pct = 100.0 if pct is None or pd.isna(pct) else float(pct)
+            grades = fmt.grade_total if total else fmt.grade
+            ws.write_number(row, first + width - 1, pct / 100.0, grades[grade_of(pct, thresholds)])
+        row += 1

@@ -103,6 +103,9 @@ def _stream(result: AuditResult, fh: BinaryIO) -> None:
     _put_lines(put, (_dumps(str(w)) for w in result.warnings))
     put(',\n  "unrecognised": ')
     put(_pretty({k: dict(v) for k, v in result.unrecognised.items()}, "  "))
+    if result.compare is not None:  # only with --compare: the usual JSON is unchanged
+        put(',\n  "compare": ')
+        put(_pretty(_plain(result.compare), "  "))
     put("\n}\n")
 
 

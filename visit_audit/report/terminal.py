@@ -105,6 +105,10 @@ def render_summary(
         console.print()
         console.print(quality)
 
+    if result.compare is not None:
+        console.print()
+        console.print(compare_table(result, thresholds))
+
     console.print()
     for line in _input_lines(result):
         console.print(Text(line))
@@ -341,6 +345,18 @@ STATUS_WORDS = {
 def render_framework(fw, console: Console) -> None:
     """Every plan type's rules of a framework as one readable table."""
     console.print(Text.assemble((_clean(fw.title), "bold"), f" ({_clean(fw.name)})"))
+    if fw.extends:
+        chain = " → ".join(_clean(n) for n in fw.extends)
+        console.print(
+            Text(f"Extends: {chain} (shown resolved: its plan types with this file's changes)")
+        )
+    if fw.closed_days:
+        console.print(
+            Text(
+                f"Closed days ({len(fw.closed_days)}, skipped as bank holidays are, for working "
+                f"days only): {', '.join(_day(d) for d in fw.closed_days)}"
+            )
+        )
     table = Table(show_lines=True, box=box.SIMPLE_HEAD)
     table.add_column("Plan type", overflow="fold", max_width=20)
     table.add_column("Start date is", overflow="fold", max_width=16)
@@ -435,3 +451,81 @@ def render_explain(
                 Text(outcome, style=STATUS_STYLE[row.status]),
             )
         console.print(table)
+
+
+# --- frameworks check and --compare ------------------------------------------------------
+
+CHECK_WORDS = {
+    "meets": ("meets the law", "green"),
+    "looser": ("LOOSER THAN THE LAW", "bold red"),
+    "no statutory interval": ("no statutory interval", ""),
+    "not checked": ("not checked", "yellow"),
+    "not listed": ("not checked (not in the list of statutory minimums)", "yellow"),
+}
+
+
+def render_check(verdicts, console: Console) -> None:
+    """``frameworks check``: per plan type the verdict, the framework's rule, the
+    legal maximum and the regulation cited."""
+    for v in verdicts:
+        words, style = CHECK_WORDS[v.status]
+        console.print(Text.assemble((_clean(v.plan_type), "bold"), ": ", (words, style)))
+        rows = Table.grid(padding=(0, 1))
+        rows.add_column(no_wrap=True, style="dim")
+        rows.add_column(overflow="fold")
+        rows.add_row("  framework", Text(_clean(v.framework_rule)))
+        m = v.minimum
+        if m is not None:
+            if m.status == "checked":
+                rows.add_row("  law", Text(m.rule()))
+            cited = m.instrument if m.provision == "none" else f"{m.instrument}, {m.provision}"
+            rows.add_row("  cited", Text(cited))
+            rows.add_row("  source", Text(m.source))
+            rows.add_row("  sets", Text(m.sets))
+            if m.reading:
+                rows.add_row("  reading", Text(m.reading))
+            if m.not_checked:
+                rows.add_row("  not checked", Text(m.not_checked))
+        if v.example:
+            rows.add_row("  example", Text(v.example, style="red"))
+        console.print(rows)
+    looser = [v.plan_type for v in verdicts if v.looser]
+    console.print()
+    if looser:
+        console.print(
+            Text(
+                f"{_n(len(looser), 'plan type')} looser than the law: {', '.join(looser)}",
+                style="bold red",
+            )
+        )
+    else:
+        console.print(Text("No rule is looser than the minimums the project can cite."))
+
+
+def compare_table(result: AuditResult, thresholds: tuple[float, float] = THRESHOLDS) -> Table:
+    """``--compare``: % on time and overdue per plan type under each framework (80 columns)."""
+    mine = result.summary or {}
+    theirs = (result.compare or {}).get("summary") or {}
+    other = _clean((result.compare or {}).get("framework", ""))
+    table = _table(f"Compared: A = {_clean(result.framework)}, B = {other}", footer=True)
+    table.add_column("Plan type", "Total", overflow="fold", min_width=8, max_width=24)
+    heads = ("% on time\nA", "Overdue\nA", "% on time\nB", "Overdue\nB")
+    for head in heads:
+        table.add_column(head, justify="right", no_wrap=True)
+    a_rows, b_rows = mine.get("by_plan_type") or {}, theirs.get("by_plan_type") or {}
+
+    def cells(stats: dict | None) -> list[Text]:
+        if stats is None:
+            return [Text("no rule", style="dim"), Text("")]
+        pct = float(stats.get("percent_on_time", 100.0))
+        return [
+            Text(f"{pct:.1f}%", style=_grade(pct, thresholds)),
+            Text(f"{int(stats.get('overdue', 0)):,}"),
+        ]
+
+    for name in dict.fromkeys([*a_rows, *b_rows]):
+        table.add_row(Text(_words(name)), *cells(a_rows.get(name)), *cells(b_rows.get(name)))
+    foot = [*cells(mine.get("overall")), *cells(theirs.get("overall"))]
+    for column, cell in zip(table.columns[1:], foot, strict=True):
+        column.footer = cell
+    return table

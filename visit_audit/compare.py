@@ -1,0 +1,51 @@
+"""Two frameworks side by side (timescales.md §7, ``audit --compare NAME|FILE``).
+
+The extracts are read once and audited twice, once under each framework, at
+the same time (:func:`visit_audit.concurrency.side_by_side`). The first run is
+the result as ever; the second gives its summary only, as
+``result.compare = {"framework": name, "summary": {...}}`` — exactly the
+summary a separate ``audit --framework NAME`` of the same extracts reports.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from visit_audit.concurrency import side_by_side
+from visit_audit.pipeline import AuditOptions, Loaded, Step, _no_step, plan_type_aliases
+from visit_audit.result import AuditResult
+
+
+def audit_compared(options: AuditOptions, step: Step = _no_step) -> AuditResult:
+    """Audit ``options``' extracts under ``options.framework`` and ``options.compare``."""
+    from visit_audit.frameworks import load_framework
+    from visit_audit.pipeline import load_inputs
+
+    assert options.compare
+    other = load_framework(options.compare)
+    loaded = load_inputs(options, step)
+    if plan_type_aliases(other) == plan_type_aliases(loaded.framework):
+        second = dataclasses.replace(loaded, framework=other)
+    else:
+        # The frameworks spell plan types differently ([aliases]): the cases
+        # extract is read again as that framework reads it, so the summary
+        # stays the one a separate run gives.
+        second = load_inputs(dataclasses.replace(options, framework=options.compare))
+    result, theirs = side_by_side(
+        lambda: _audit(loaded, options, step), lambda: _audit(second, options, _no_step)
+    )
+    result.compare = {"framework": theirs.framework, "summary": theirs.summary}
+    return result
+
+
+def _audit(loaded: Loaded, options: AuditOptions, step: Step) -> AuditResult:
+    from visit_audit.pipeline import audit_loaded
+
+    return audit_loaded(
+        loaded,
+        as_of=options.resolved_as_of(),
+        period=options.period,
+        region=options.region,
+        key=options.key,
+        step=step,
+    )

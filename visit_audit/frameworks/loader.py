@@ -279,9 +279,11 @@ def parse_framework(data: dict, file: str, parent: Framework | None = None) -> F
 
     quality = None
     if parent and parent.quality and "quality" not in data:
-        q = parent.quality
-        kept = tuple(pt for pt in q.plan_types if pt in plan_types)
-        quality = QualityRules(kept, q.checks, q.seen_alone_min_age) if kept else None
+        inherited = parent.quality
+        kept = tuple(pt for pt in inherited.plan_types if pt in plan_types)
+        quality = (
+            QualityRules(kept, inherited.checks, inherited.seen_alone_min_age) if kept else None
+        )
     if "quality" in data:
         q = ctx.table(data["quality"], "quality")
         ctx.keys(q, "quality", {"plan_types", "checks", "seen_alone_min_age"})

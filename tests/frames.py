@@ -10,17 +10,22 @@ import pandas as pd
 from visit_audit.audit import run_audit
 from visit_audit.calendar import WorkingCalendar
 from visit_audit.frameworks import load_framework
+from visit_audit.io.load import cases_from_records, visits_from_records
+from visit_audit.pipeline import plan_type_aliases
 from visit_audit.result import CASE_DATE_COLUMNS
 
 CASE_DATES = CASE_DATE_COLUMNS
 
 
 def cases(*rows: dict) -> pd.DataFrame:
-    """Case rows: child_id, plan_type, start_date required; dates as ISO strings."""
-    out = []
+    """Case rows: child_id, plan_type, start_date required; dates as ISO strings.
+
+    Built by the io layer's own loader, as from a file with these cells, so the
+    engine sees the column types a real run gives it; a row the loader would
+    reject fails the test instead of vanishing."""
+    records = []
     for i, r in enumerate(rows):
-        row = {
-            "row": i + 2,
+        record = {
             "child_id": r.get("child_id", "C1"),
             "episode_id": r.get("episode_id", f"E{i + 1}"),
             "plan_type": r["plan_type"],
@@ -28,37 +33,19 @@ def cases(*rows: dict) -> pd.DataFrame:
             "worker": r.get("worker", "W1"),
             "team": r.get("team", "T1"),
         }
-        for c in CASE_DATES:
-            row[c] = r.get(c)
-        out.append(row)
-    frame = pd.DataFrame(
-        out,
-        columns=[
-            "row",
-            "child_id",
-            "episode_id",
-            "plan_type",
-            *CASE_DATES,
-            "visit_frequency",
-            "worker",
-            "team",
-        ],
-    )
-    for c in CASE_DATES:
-        frame[c] = pd.to_datetime(frame[c], format="%Y-%m-%d")
-    frame["visit_frequency"] = frame["visit_frequency"].astype(object)
-    return frame
+        records.append(record | {c: r.get(c) for c in CASE_DATES})
+    return _loaded(cases_from_records(records, plan_type_aliases=_plan_types()))
 
 
 def visits(*rows) -> pd.DataFrame:
-    """Visit rows: a date string (child C1, seen visit) or a dict of fields."""
-    out = []
-    for i, r in enumerate(rows):
+    """Visit rows: a date string (child C1, seen visit) or a dict of fields,
+    loaded as :func:`cases` are."""
+    records = []
+    for r in rows:
         if isinstance(r, str):
             r = {"visit_date": r}
-        out.append(
+        records.append(
             {
-                "row": i + 2,
                 "child_id": r.get("child_id", "C1"),
                 "visit_date": r["visit_date"],
                 "visit_type": r.get("visit_type", "visit"),
@@ -71,27 +58,21 @@ def visits(*rows) -> pd.DataFrame:
                 "worker": r.get("worker"),
             }
         )
-    cols = [
-        "row",
-        "child_id",
-        "visit_date",
-        "visit_type",
-        "seen",
-        "seen_alone",
-        "location",
-        "bedroom_seen",
-        "unannounced",
-        "episode_id",
-        "worker",
-    ]
-    frame = pd.DataFrame(out, columns=cols)
-    frame["visit_date"] = pd.to_datetime(frame["visit_date"], format="%Y-%m-%d")
-    frame["seen"] = frame["seen"].astype(bool)
-    for c in ("seen_alone", "bedroom_seen", "unannounced"):
-        frame[c] = frame[c].astype("boolean")
-    for c in ("location", "episode_id", "worker"):
-        frame[c] = frame[c].astype(object)
-    return frame
+    return _loaded(visits_from_records(records))
+
+
+def _loaded(extract) -> pd.DataFrame:
+    assert extract.rejected.empty, extract.rejected.to_dict("records")
+    return extract.frame
+
+
+@cache
+def _plan_types() -> dict[str, str]:
+    """Every plan type of both frameworks, by its own name and its spellings."""
+    table: dict[str, str] = {}
+    for name in ("measures-of-practice", "barnsley"):
+        table.update(plan_type_aliases(cached_framework(name)))
+    return table
 
 
 def audit(case_rows, visit_rows, *, framework="measures-of-practice", as_of="2026-01-01", **kw):

@@ -10,10 +10,12 @@ completely blank row is not a data row and is not counted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -461,7 +463,7 @@ def load_cases(
     no_episode = pc.equal(given, "")
     episode = given
     if pc.any(no_episode).as_py():
-        row_text = pa.array(raw.rows.astype(str), type=TEXT)
+        row_text = pc.cast(pa.array(raw.rows), TEXT)
         generated = pc.binary_join_element_wise(child, row_text, pa.scalar("-", TEXT))
         episode = pc.if_else(no_episode, generated, given)
     _reject_duplicate_episodes(episode, raw.rows, problems)
@@ -604,3 +606,63 @@ def load_visits(
                 f"{listed(bad_counts, 5)}; name them in a mapping file ([values.answer])"
             )
     return _extract("visits", raw, data, problems, VISIT_COLUMNS, warnings, unrecognised)
+
+
+# ---------------------------------------------------------------------------
+# Extracts held in memory
+
+
+def table_of(
+    role: str,
+    records: Sequence[Mapping[str, object]],
+    name: str | None = None,
+    headers: Sequence[str] = (),
+) -> RawTable:
+    """An extract given as records (one mapping per row, canonical field names
+    or any header the loaders accept) as :func:`visit_audit.io.raw.read_raw`
+    would give it from a file: every value as text, None or absent as blank,
+    ``True``/``False`` as Y/N, dates as ISO text.
+
+    For notebooks and tests: ``load_cases(name, raw=table_of("cases", rows))``
+    builds the same canonical frame a file with those cells gives. ``headers``:
+    columns the file has besides those the records name (a file with no rows
+    still has its header line).
+    """
+    headers = list(dict.fromkeys([*headers, *(k for r in records for k in r)]))
+    n = len(records)
+
+    def cell(value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "Y" if value else "N"
+        if isinstance(value, dt.date | dt.datetime):
+            return value.isoformat()
+        return str(value)
+
+    text = [pa.array([cell(r.get(h)) for r in records], TEXT) for h in headers]
+    label = name or f"{role}.csv"
+    return RawTable(
+        file=label,
+        path=label,
+        sha256="",
+        headers=headers,
+        text=text,
+        native=[None] * len(headers),
+        rows=np.arange(2, n + 2, dtype=np.int64),
+        header_row=1,
+    )
+
+
+def cases_from_records(records: Sequence[Mapping[str, object]], **options: Any) -> Extract:
+    """:func:`load_cases` of an extract held in memory (see :func:`table_of`);
+    with no records, a file holding only the canonical header line."""
+    raw = table_of("cases", records, headers=CASE_COLUMNS[1:])  # (not "row")
+    return load_cases("cases.csv", raw=raw, **options)
+
+
+def visits_from_records(records: Sequence[Mapping[str, object]], **options: Any) -> Extract:
+    """:func:`load_visits` of an extract held in memory (see :func:`table_of`);
+    with no records, a file holding only the canonical header line."""
+    raw = table_of("visits", records, headers=VISIT_COLUMNS[1:])
+    return load_visits("visits.csv", raw=raw, **options)

@@ -151,3 +151,6 @@ class AuditResult:
     # With a history (delivery.md "History"): the deadlines newly overdue, no longer
     # overdue and still overdue against the previous period, as the JSON "changes".
     changes: dict | None = None
+    # The framework's label of each plan type ({"child_protection": "Child Protection
+    # Plan"}): what the workbook and the terminal show; the JSON keeps the names.
+    plan_type_labels: dict[str, str] = field(default_factory=dict)

@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 import pandas as pd
 from rich import box
@@ -20,8 +20,16 @@ from rich.table import Table
 from rich.text import Text
 
 from visit_audit.result import AuditResult
-from visit_audit.views.labels import QUALITY_CHECKS, SUMMARY_COUNTS, SUMMARY_HEADINGS, THRESHOLDS
+from visit_audit.views.labels import (
+    QUALITY_CHECKS,
+    STATUS_WORDS,
+    SUMMARY_COUNTS,
+    SUMMARY_HEADINGS,
+    THRESHOLDS,
+    plan_type_label,
+)
 from visit_audit.views.labels import grade as _label_grade
+from visit_audit.views.lists import due_soon_by_worker, overdue_list
 
 _COUNTS = SUMMARY_COUNTS
 # Narrow columns: a two-word heading on two lines.
@@ -82,11 +90,21 @@ def render_summary(
     ):
         rows = summary.get(key) or {}
         if rows:
-            console.print(_compliance_table(title, label, rows, summary.get("overall"), thresholds))
+            console.print(
+                _compliance_table(
+                    title,
+                    label,
+                    rows,
+                    summary.get("overall"),
+                    thresholds,
+                    width=console.width,
+                    plan_types=result.plan_type_labels,
+                )
+            )
             console.print()
 
     console.print(_totals(result))
-    overdue = _most_overdue(result, top)
+    overdue = _most_overdue(result, top, console.width)
     if overdue is not None:
         console.print()
         console.print(overdue)
@@ -99,6 +117,10 @@ def render_summary(
             f"{_day(result.as_of)} or within the next 10 working days."
         )
     )
+    by_worker = _due_soon_by_worker(result, top)
+    if by_worker is not None:
+        console.print()
+        console.print(by_worker)
 
     quality = _quality_table(summary.get("quality") or {})
     if quality is not None:
@@ -135,21 +157,63 @@ def _heading(result: AuditResult) -> Text:
     return text
 
 
+# The label column of a table is never narrower than this (it wraps at words
+# instead); when the numbers leave it less, the least needed counts are left out.
+LABEL_MIN = 14
+# Counts a narrow terminal leaves out first, in this order; the statuses and
+# % on time always stay.
+_OPTIONAL_COUNTS = ("episodes", "children", "deadlines")
+# Below this many columns the most overdue children are listed without their team.
+NARROW = 72
+
+
 def _compliance_table(
-    title: str, label: str, rows: dict, overall: dict | None, thresholds: tuple[float, float]
+    title: str,
+    label: str,
+    rows: dict,
+    overall: dict | None,
+    thresholds: tuple[float, float],
+    width: int = 80,
+    plan_types: Mapping[str, str] | None = None,
 ) -> Table:
-    table = _table(title, footer=True)
+    """Compliance per plan type or team, as wide as the terminal allows.
+
+    The label column takes the room the numbers leave (and wraps at words
+    below that); numbers never wrap. When even LABEL_MIN is not left, the
+    episode, child and deadline counts are left out, in that order.
+    """
     total = overall if overall is not None else _total(rows)
-    cells = _stat_cells("Total", total, thresholds, bold=True)
-    headers = (label, *_HEADERS, "% on\ntime")
-    for i, (header, foot) in enumerate(zip(headers, cells, strict=True)):
-        if i == 0:
-            table.add_column(header, foot, overflow="fold", min_width=8, max_width=22)
-        else:
-            table.add_column(header, foot, justify="right", no_wrap=True)
-    for name, stats in rows.items():
-        shown = _words(name) if label == "Plan type" else _clean(name)
-        table.add_row(*_stat_cells(shown, stats, thresholds))
+    names = {
+        name: plan_type_label(name, plan_types) if label == "Plan type" else _clean(name)
+        for name in rows
+    }
+    body = [_stat_cells(names[name], stats, thresholds) for name, stats in rows.items()]
+    foot = _stat_cells("Total", total, thresholds, bold=True)
+    keys = (*_COUNTS, "percent_on_time")
+    headers = (*_HEADERS, "% on\ntime")
+    col_width = {
+        k: max(
+            max(len(line) for line in h.split("\n")),
+            *(len(r[i + 1].plain) for r in [*body, foot]),
+        )
+        for i, (k, h) in enumerate(zip(keys, headers, strict=True))
+    }
+    shown = list(keys)
+    for k in _OPTIONAL_COUNTS:
+        if sum(col_width[c] + 1 for c in shown) + LABEL_MIN <= width:
+            break
+        shown.remove(k)
+    left_out = [SUMMARY_HEADINGS[k] for k in keys if k not in shown]
+    table = _table(title, footer=True)
+    if left_out:
+        table.caption = f"({' and '.join(left_out)} left out: the terminal is too narrow)"
+        table.caption_justify = "left"
+    table.add_column(label, foot[0], overflow="fold", min_width=LABEL_MIN)
+    index = [keys.index(k) + 1 for k in shown]
+    for i in index:
+        table.add_column(headers[i - 1], foot[i], justify="right", no_wrap=True)
+    for cells in body:
+        table.add_row(cells[0], *(cells[i] for i in index))
     return table
 
 
@@ -205,43 +269,68 @@ def _totals(result: AuditResult) -> Text:
     return text
 
 
-def _most_overdue(result: AuditResult, top: int) -> Table | None:
-    f = result.findings
-    if not len(f) or top <= 0:
+def _most_overdue(result: AuditResult, top: int, width: int = 80) -> Table | None:
+    """The worst overdue deadline of each child, with the last visit; the team is left
+    out when the terminal is too narrow for it (it is in the team table above)."""
+    if not len(result.findings) or top <= 0:
         return None
-    over = f.loc[f["status"] == "overdue"]
+    over = overdue_list(result)
     if not len(over):
         return None
     # One line per child: their worst overdue deadline. Ties keep the findings' order.
-    worst = over.sort_values("days_late", ascending=False, kind="stable").drop_duplicates(
-        "child_id"
-    )
+    worst = over.drop_duplicates("child_id")
     shown = worst.head(top)
     table = _table(f"Most overdue children ({len(shown)} of {len(worst):,})")
-    table.add_column("Child", overflow="fold", max_width=14)
-    table.add_column("Plan type", overflow="fold", max_width=18)
+    table.add_column("Child", no_wrap=True)
+    table.add_column("Plan type", overflow="fold")
     table.add_column("Due", no_wrap=True)
     table.add_column("Days\noverdue", justify="right", no_wrap=True)
-    table.add_column("Worker", overflow="fold", max_width=20)
-    table.add_column("Team", overflow="fold", max_width=20)
+    table.add_column("Last\nvisit", no_wrap=True)
+    table.add_column("Worker", overflow="fold")
+    with_team = width >= NARROW
+    if with_team:
+        table.add_column("Team", overflow="fold")
+    else:
+        table.caption = "(Team left out: the terminal is too narrow)"
+        table.caption_justify = "left"
+    labels = result.plan_type_labels
     for row in zip(
         shown["child_id"],
         shown["plan_type"],
         shown["due_date"],
-        shown["days_late"],
+        shown["days_overdue"],
+        shown["last_visit"],
         shown["worker"],
         shown["team"],
         strict=True,
     ):
-        child, plan, due, days, worker, team = row
+        child, plan, due, days, last, worker, team = row
         table.add_row(
             Text(_cell(child)),
-            Text(_words(plan) if isinstance(plan, str) else ""),
+            Text(_clean(plan_type_label(plan, labels)) if isinstance(plan, str) else ""),
             Text(_day(due)),
             Text(f"{int(days):,}", style="red"),
+            Text(_day(last) or "none"),
             Text(_cell(worker)),
-            Text(_cell(team)),
+            *([Text(_cell(team))] if with_team else []),
         )
+    return table
+
+
+def _due_soon_by_worker(result: AuditResult, top: int) -> Table | None:
+    """Who has children due soon: the earliest due first (at most ``top`` workers)."""
+    workers = due_soon_by_worker(result)
+    if not len(workers) or top <= 0:
+        return None
+    shown = workers.head(top)
+    table = _table(f"Due soon by worker ({len(shown)} of {len(workers):,})")
+    table.add_column("Worker", overflow="fold", min_width=LABEL_MIN)
+    table.add_column("Children\ndue", justify="right", no_wrap=True)
+    table.add_column("Earliest due", no_wrap=True)
+    for worker, children, earliest in zip(
+        shown["worker"], shown["children"], shown["earliest_due"], strict=True
+    ):
+        table.add_row(Text(_cell(worker)), Text(f"{int(children):,}"), Text(_day(earliest)))
     return table
 
 
@@ -328,13 +417,6 @@ STATUS_STYLE = {
     "missed": "dark_orange",
     "overdue": "bold red",
     "pending": "cyan",
-}
-STATUS_WORDS = {
-    "on_time": "on time",
-    "late": "late",
-    "missed": "missed",
-    "overdue": "overdue",
-    "pending": "not yet due",
 }
 
 
@@ -424,7 +506,7 @@ def render_explain(
         for col in ("Requirement", "From", "Due", "Met by", "Outcome"):
             table.add_column(col, overflow="fold")
         for row in mine.sort_values(["due_date", "anchor_date"], kind="stable").itertuples():
-            outcome = STATUS_WORDS[row.status]
+            outcome = STATUS_WORDS[row.status]  # "Late", "Not yet due", …
             if row.status in ("late", "missed", "overdue") and row.kind != "count":
                 outcome += f" ({_n(int(row.days_late), 'day')})"
             table.add_row(

@@ -163,8 +163,8 @@ LABEL_MIN = 14
 # Counts a narrow terminal leaves out first, in this order; the statuses and
 # % on time always stay.
 _OPTIONAL_COUNTS = ("episodes", "children", "deadlines")
-# Below this many columns the most overdue children are listed without their team.
-NARROW = 72
+# A wrapping text column in a list (plan type, worker, team) keeps at least this width.
+TEXT_MIN = 10
 
 
 def _compliance_table(
@@ -203,11 +203,8 @@ def _compliance_table(
         if sum(col_width[c] + 1 for c in shown) + LABEL_MIN <= width:
             break
         shown.remove(k)
-    left_out = [SUMMARY_HEADINGS[k] for k in keys if k not in shown]
     table = _table(title, footer=True)
-    if left_out:
-        table.caption = f"({' and '.join(left_out)} left out: the terminal is too narrow)"
-        table.caption_justify = "left"
+    _say_left_out(table, [SUMMARY_HEADINGS[k] for k in keys if k not in shown])
     table.add_column(label, foot[0], overflow="fold", min_width=LABEL_MIN)
     index = [keys.index(k) + 1 for k in shown]
     for i in index:
@@ -270,8 +267,13 @@ def _totals(result: AuditResult) -> Text:
 
 
 def _most_overdue(result: AuditResult, top: int, width: int = 80) -> Table | None:
-    """The worst overdue deadline of each child, with the last visit; the team is left
-    out when the terminal is too narrow for it (it is in the team table above)."""
+    """The worst overdue deadline of each child, with the last visit.
+
+    Text columns (plan type, worker, team) wrap at words but keep TEXT_MIN
+    columns each; when the terminal has no room for that, the team (it is in
+    the team table above) and then the due date (the days overdue say it) are
+    left out.
+    """
     if not len(result.findings) or top <= 0:
         return None
     over = overdue_list(result)
@@ -280,41 +282,61 @@ def _most_overdue(result: AuditResult, top: int, width: int = 80) -> Table | Non
     # One line per child: their worst overdue deadline. Ties keep the findings' order.
     worst = over.drop_duplicates("child_id")
     shown = worst.head(top)
-    table = _table(f"Most overdue children ({len(shown)} of {len(worst):,})")
-    table.add_column("Child", no_wrap=True)
-    table.add_column("Plan type", overflow="fold")
-    table.add_column("Due", no_wrap=True)
-    table.add_column("Days\noverdue", justify="right", no_wrap=True)
-    table.add_column("Last\nvisit", no_wrap=True)
-    table.add_column("Worker", overflow="fold")
-    with_team = width >= NARROW
-    if with_team:
-        table.add_column("Team", overflow="fold")
-    else:
-        table.caption = "(Team left out: the terminal is too narrow)"
-        table.caption_justify = "left"
     labels = result.plan_type_labels
-    for row in zip(
-        shown["child_id"],
-        shown["plan_type"],
-        shown["due_date"],
-        shown["days_overdue"],
-        shown["last_visit"],
-        shown["worker"],
-        shown["team"],
-        strict=True,
-    ):
-        child, plan, due, days, last, worker, team = row
-        table.add_row(
-            Text(_cell(child)),
-            Text(_clean(plan_type_label(plan, labels)) if isinstance(plan, str) else ""),
-            Text(_day(due)),
-            Text(f"{int(days):,}", style="red"),
-            Text(_day(last) or "none"),
-            Text(_cell(worker)),
-            *([Text(_cell(team))] if with_team else []),
-        )
+    cells = {
+        "child": [Text(_cell(v)) for v in shown["child_id"]],
+        "plan": [
+            Text(_clean(plan_type_label(v, labels)) if isinstance(v, str) else "")
+            for v in shown["plan_type"]
+        ],
+        "due": [Text(_day(v)) for v in shown["due_date"]],
+        "days": [Text(f"{int(v):,}", style="red") for v in shown["days_overdue"]],
+        "last": [Text(_day(v) or "none") for v in shown["last_visit"]],
+        "worker": [Text(_cell(v)) for v in shown["worker"]],
+        "team": [Text(_cell(v)) for v in shown["team"]],
+    }
+    headers = {
+        "child": "Child",
+        "plan": "Plan type",
+        "due": "Due",
+        "days": "Days\noverdue",
+        "last": "Last\nvisit",
+        "worker": "Worker",
+        "team": "Team",
+    }
+    text = ("plan", "worker", "team")
+
+    def room(keys: list[str]) -> int:
+        fixed = [
+            max(len(headers[k].split("\n")[-1]), *(len(c.plain) for c in cells[k]))
+            for k in keys
+            if k not in text
+        ]
+        return sum(fixed) + TEXT_MIN * sum(k in text for k in keys) + len(keys) - 1
+
+    keys = list(headers)
+    left_out = []
+    for k in ("team", "due"):
+        if room(keys) <= width:
+            break
+        keys.remove(k)
+        left_out.append({"team": "Team", "due": "Due"}[k])
+    table = _table(f"Most overdue children ({len(shown)} of {len(worst):,})")
+    for k in keys:
+        if k in text:
+            table.add_column(headers[k], overflow="fold", min_width=TEXT_MIN)
+        else:
+            table.add_column(headers[k], no_wrap=True, justify="right" if k == "days" else "left")
+    for i in range(len(shown)):
+        table.add_row(*(cells[k][i] for k in keys))
+    _say_left_out(table, left_out)
     return table
+
+
+def _say_left_out(table: Table, headings: list[str]) -> None:
+    if headings:
+        table.caption = f"(No room for: {', '.join(headings)})"
+        table.caption_justify = "left"
 
 
 def _due_soon_by_worker(result: AuditResult, top: int) -> Table | None:

@@ -482,7 +482,13 @@ def _summary_sheet(
             len(result.upcoming),
             "due that day or in the next 10 working days: see the Due soon sheet",
         ),
-        ("Quality exceptions", n_quality, "see the Quality sheet"),
+        (
+            "Quality exceptions",
+            n_quality,
+            "see the Quality sheet"
+            if summary.get("quality")
+            else "no quality checks in this framework",
+        ),
         ("Rejected rows", len(result.rejected), "left out of the audit: see Rejected rows"),
     ):
         ws.write_string(row, 0, label)

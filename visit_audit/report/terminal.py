@@ -34,6 +34,9 @@ from visit_audit.views.lists import due_soon_by_worker, overdue_list
 _COUNTS = SUMMARY_COUNTS
 # Narrow columns: a two-word heading on two lines.
 _HEADERS = tuple(SUMMARY_HEADINGS[k].replace(" ", "\n") for k in SUMMARY_COUNTS)
+# Narrower still, when the label column would otherwise wrap: one-word headings split.
+_SPLIT = {"Episodes": "Epi-\nsodes", "Children": "Chil-\ndren", "Deadlines": "Dead-\nlines"}
+_SHORT_HEADERS = tuple(_SPLIT.get(h, h).replace("Overdue", "Over-\ndue") for h in _HEADERS)
 # The terminal's name for each grade's colour.
 _COLOURS = {"green": "green", "amber": "yellow", "red": "red"}
 # C0 and C1 control characters (ESC above all) must never reach the terminal from an extract.
@@ -190,17 +193,29 @@ def _compliance_table(
     body = [_stat_cells(names[name], stats, thresholds) for name, stats in rows.items()]
     foot = _stat_cells("Total", total, thresholds, bold=True)
     keys = (*_COUNTS, "percent_on_time")
+    label_width = max(len(label), len(foot[0].plain), *(len(r[0].plain) for r in body))
+
+    def widths(headers: tuple[str, ...]) -> dict[str, int]:
+        return {
+            k: max(
+                max(len(line) for line in h.split("\n")),
+                *(len(r[i + 1].plain) for r in [*body, foot]),
+            )
+            for i, (k, h) in enumerate(zip(keys, headers, strict=True))
+        }
+
+    def room(col_width: dict[str, int], shown: list[str]) -> int:
+        return width - sum(col_width[c] + 1 for c in shown)
+
+    # The numbers shrink first: their headings split across two lines.
     headers = (*_HEADERS, "% on\ntime")
-    col_width = {
-        k: max(
-            max(len(line) for line in h.split("\n")),
-            *(len(r[i + 1].plain) for r in [*body, foot]),
-        )
-        for i, (k, h) in enumerate(zip(keys, headers, strict=True))
-    }
+    col_width = widths(headers)
+    if room(col_width, list(keys)) < label_width:
+        headers = (*_SHORT_HEADERS, "% on\ntime")
+        col_width = widths(headers)
     shown = list(keys)
     for k in _OPTIONAL_COUNTS:
-        if sum(col_width[c] + 1 for c in shown) + LABEL_MIN <= width:
+        if room(col_width, shown) >= LABEL_MIN:
             break
         shown.remove(k)
     table = _table(title, footer=True)

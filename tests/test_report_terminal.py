@@ -210,3 +210,18 @@ def test_due_soon_listed_by_worker_earliest_first():
     rows = [line for line in table if "2026" in line]
     assert rows[0].split() == ["Sam", "Patel", "1", "3", "Nov", "2026"]
     assert rows[1].startswith('=HYPERLINK("http://evil","x")')
+
+
+def test_at_80_columns_numbers_shrink_before_a_team_name_wraps():
+    result = make_result()
+    teams = result.summary["by_team"]
+    result.summary["by_team"] = {
+        "Fostering and Adoption Team": teams["North Locality"],
+        "Safeguarding Team East": teams["South Locality"],
+    }
+    table = _lines_from(_render(result, width=80), "Compliance by team")
+    assert table[1].split() == ["Epi-", "Chil-", "Dead-", "On", "Over-", "%", "on"]
+    assert any(line.startswith("Fostering and Adoption Team ") for line in table)
+    assert any(line.startswith("Safeguarding Team East ") for line in table)
+    wide = _lines_from(_render(result, width=120), "Compliance by team")
+    assert "Episodes" in wide[2] and "Deadlines" in wide[2]

@@ -135,9 +135,20 @@ def test_empty_reasons_name_the_period_and_the_framework():
     assert empty_reasons(result)["Quality"] == "No quality checks in this framework (barnsley)."
 
 
-def test_codes_become_words_once_per_distinct_code():
+def test_codes_become_words_on_the_categories():
     codes = pd.Series(["late", None, "overdue", "late", "strange"], dtype="category")
-    assert worded(codes, STATUS_WORDS).tolist() == ["Late", None, "Overdue", "Late", "strange"]
+    got = worded(codes, STATUS_WORDS)
+    assert isinstance(got.dtype, pd.CategoricalDtype)
+    assert sorted(got.cat.categories) == ["Late", "Overdue", "strange"]
+    assert got.astype(object).where(got.notna(), None).tolist() == [
+        "Late",
+        None,
+        "Overdue",
+        "Late",
+        "strange",
+    ]
+    same = worded(pd.Series(["a", "b", "a"]), {"a": "One", "b": "One"})  # two codes, one word
+    assert same.tolist() == ["One", "One", "One"] and list(same.cat.categories) == ["One"]
     plans = pd.Series(["child_protection", "looked_after"], dtype="str")
     labels = {"child_protection": "Child Protection Plan"}
     assert plan_types_worded(plans, labels).tolist() == ["Child Protection Plan", "Looked after"]

@@ -385,6 +385,12 @@ def _prepare(series: pd.Series, kind: str) -> list:
         numeric = pd.to_numeric(series, errors="coerce")
         out = numeric.astype(object).where(numeric.notna(), None)
         return [None if v is None else int(v) for v in out.tolist()]
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        # Each category converted once; the rows only gather (code -1, missing: None).
+        names = [str(c) for c in series.cat.categories.tolist()]
+        text = np.array([*names, None], dtype=object)[series.cat.codes.to_numpy()]
+        out = text.tolist()
+        return [None if v == "" else v for v in out] if "" in names else out
     text = series.to_numpy(dtype=object, na_value=None)
     if not pd.api.types.is_string_dtype(series.dtype) or series.dtype == object:
         text = np.array([None if v is None else str(v) for v in text], dtype=object)

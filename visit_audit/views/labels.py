@@ -134,16 +134,19 @@ def plan_type_label(name: object, labels: Mapping[str, str] | None = None) -> st
 
 
 def worded(series: pd.Series, words: Mapping[str, str] | Callable[[str], str]) -> pd.Series:
-    """``series`` (codes) as text in words, for display; a code ``words`` lacks stays as it is.
+    """``series`` (codes) in words, as a categorical: a code ``words`` lacks stays as it is.
 
-    Each distinct code is looked up once and the rows only gather the result,
-    so a million-row column costs one factorise, not a million look-ups.
+    Each distinct code is looked up once; the rows keep small integer codes into
+    the words, so a million-row column costs one factorise, not a million look-ups.
     """
     look_up = words if callable(words) else (lambda code: words.get(code, code))
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     shown = [look_up(u) for u in np.asarray(uniques, dtype=object).tolist()]
-    values = np.array([*shown, None], dtype=object)[codes]  # code -1 (missing) → None
-    return pd.Series(values, index=series.index, dtype=object, name=series.name)
+    # Two codes may share a word: the categories are the distinct words.
+    word_codes, categories = pd.factorize(pd.Series(shown, dtype=object))
+    remap = np.append(word_codes, -1)  # code -1 (missing) stays missing
+    values = pd.Categorical.from_codes(remap[codes], categories=categories)
+    return pd.Series(values, index=series.index, name=series.name)
 
 
 def plan_types_worded(series: pd.Series, labels: Mapping[str, str] | None = None) -> pd.Series:

@@ -421,11 +421,6 @@ def _clean(value: object) -> str:
     return str(value).translate(_CONTROL)
 
 
-def _words(name: object) -> str:
-    """``child_protection`` → ``child protection``: wraps at a word at 80 columns."""
-    return _clean(name).replace("_", " ")
-
-
 def _cell(value: object) -> str:
     return "" if value is None or pd.isna(value) else _clean(value)
 
@@ -519,13 +514,14 @@ def render_explain(
         )
     )
     deadlines = result.deadlines
+    labels = {name: plan.label for name, plan in fw.plan_types.items()}
     for ep in episodes.sort_values("start_date", kind="stable").itertuples():
         end = _day(ep.end_date) or "open"
         console.print()
         console.print(
             Text.assemble(
                 (f"Episode {_clean(ep.episode_id)}", "bold"),
-                f" {_words(ep.plan_type)}: {_day(ep.start_date)} to {end}",
+                f" {_clean(plan_type_label(ep.plan_type, labels))}: {_day(ep.start_date)} to {end}",
             )
         )
         plan = fw.plan_types.get(ep.plan_type)

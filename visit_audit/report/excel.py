@@ -30,6 +30,7 @@ from visit_audit.adapters import xlsxwriter_rows as xlsx_rows
 from visit_audit.report.atomic import atomic_write
 from visit_audit.result import AuditResult
 from visit_audit.views.labels import (
+    COLUMN_LEGEND,
     HEADERS,
     KIND_WORDS,
     NOT_RECORDED,
@@ -633,6 +634,7 @@ def _about_sheet(
     row += 1
     good, fair = thresholds
     note("Statuses", STATUS_LEGEND)
+    note("Columns", COLUMN_LEGEND)
     note(
         "Colours", f"% on time: green at or above {good:g}%, amber at or above {fair:g}%, red below"
     )

@@ -48,6 +48,13 @@ STATUS_LEGEND = (
     "Overdue: past its due date and still not met on the as-of date"
 )
 
+COLUMN_LEGEND = (
+    "Counted from: the day a deadline is counted from (the start, or the visit before); "
+    "Last visit: the child's latest visit that counted towards that episode's deadlines, "
+    "on or before the as-of date (blank: none yet); "
+    "Days overdue, Days until due: calendar days from the as-of date (0: due that day)"
+)
+
 # A deadline's status and kind as a manager reads them (the JSON keeps the codes).
 STATUS_WORDS: dict[str, str] = {
     "on_time": "On time",

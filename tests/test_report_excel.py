@@ -468,13 +468,13 @@ def test_empty_quality_sheet_with_checks_says_none_failed(tmp_path: Path):
 def test_list_sheets_take_the_streaming_row_writer(tmp_path: Path, monkeypatch):
     """Words come from the categories, so the large sheets still stream their rows."""
     streamed: list[int] = []
-    real = excel._stream_rows
+    real = excel.xlsx_rows.stream_rows
 
     def counting(ws, n_columns, formats, chunks, n):
         streamed.append(n)
         return real(ws, n_columns, formats, chunks, n)
 
-    monkeypatch.setattr(excel, "_stream_rows", counting)
+    monkeypatch.setattr(excel.xlsx_rows, "stream_rows", counting)
     found = big_findings(3_000)
     excel.write_report(make_result(findings=found), tmp_path / "big.xlsx")
     overdue = int((found["status"] == "overdue").sum())

@@ -48,6 +48,8 @@ _FINDINGS = [
     ("0012345", "E100", "child_protection", "count", CP_COUNT, "2026-10-01", "2026-10-31", None, "missed", 0, EVIL, NORTH, "2026-10-31"),
 ]
 _ON_TIME = [
+    # The visit that the overdue E100 deadline counts from: the child's last visit.
+    ("0012345", "E100", "child_protection", "interval", CP10, "2026-07-31", "2026-08-14", "2026-08-14", "on_time", 0, EVIL, NORTH, "2026-08-14"),
     ("C0789", "E300", "child_in_need", "interval", CIN20, "2026-07-23", "2026-08-20", "2026-08-20", "on_time", 0, "Jo Smith", NORTH, "2026-08-20"),
     ("C0456", "E200", "looked_after", "interval", CLA6, "2026-10-02", "2026-11-13", None, "pending", 0, "Sam Patel", SOUTH, None),
 ]
@@ -146,6 +148,11 @@ def make_result(
         ]
         if warnings is None
         else warnings,
+        # The framework's labels; looked_after and missing_episode have none (shown in words).
+        plan_type_labels={
+            "child_protection": "Child Protection Plan",
+            "child_in_need": "Child in Need",
+        },
     )
 
 

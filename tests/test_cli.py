@@ -317,9 +317,9 @@ def test_report_is_private_and_has_the_sheets(sample_copy):
     wb = openpyxl.load_workbook(report)
     assert wb.sheetnames == [
         "Summary",
-        "Findings",
         "Overdue",
         "Due soon",
+        "Findings",
         "Quality",
         "Rejected rows",
         "Unrecognised values",

@@ -336,7 +336,8 @@ def test_compare_in_the_terminal_and_the_workbook(tmp_path):
     ws = wb["Compare"]
     rows = {r[0]: r for r in ws.iter_rows(min_row=6, values_only=True)}
     cp = alone["by_plan_type"]["child_protection"]
-    assert rows["child_protection"][7:13] == (
+    mop = load_framework("measures-of-practice").plan_types
+    assert rows[mop["child_protection"].label][7:13] == (
         cp["deadlines"],
         cp["on_time"],
         cp["late"],
@@ -344,7 +345,7 @@ def test_compare_in_the_terminal_and_the_workbook(tmp_path):
         cp["overdue"],
         pytest.approx(cp["percent_on_time"] / 100),
     )
-    assert rows["child_in_care"][7] == "no rule"
+    assert rows[mop["child_in_care"].label][7] == "no rule"
     assert rows["Total"][12] == pytest.approx(alone["overall"]["percent_on_time"] / 100)
     assert "Compare" not in openpyxl.load_workbook(_plain_report(tmp_path)).sheetnames
 

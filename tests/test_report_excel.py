@@ -19,7 +19,7 @@ from report_fixtures import EVIL, big_findings, make_result
 import visit_audit.report.excel as excel
 from visit_audit.adapters import xlsxwriter_rows as xlsx_rows
 from visit_audit.errors import InputError
-from visit_audit.result import FINDING_COLUMNS, QUALITY_COLUMNS, REJECTED_COLUMNS, UPCOMING_COLUMNS
+from visit_audit.result import FINDING_COLUMNS, QUALITY_COLUMNS, REJECTED_COLUMNS
 
 GOLDEN = Path(__file__).parent / "golden" / "excel_structure.json"
 LIST_SHEETS = ("Findings", "Overdue", "Due soon", "Quality", "Rejected rows")
@@ -102,9 +102,12 @@ def test_workbook_structure_matches_golden(report: Path):
     assert got == json.loads(GOLDEN.read_text(encoding="utf-8"))
 
 
-def test_sheets_in_contract_order_with_a_chart_on_summary(report: Path):
+def test_sheets_overdue_and_due_soon_first_with_a_chart_on_summary(report: Path):
+    """The contract names the sheets; a manager acts on Overdue and Due soon, so they come
+    first after the Summary."""
     wb = openpyxl.load_workbook(report)
     assert wb.sheetnames == list(excel.SHEETS)
+    assert wb.sheetnames[:4] == ["Summary", "Overdue", "Due soon", "Findings"]
     assert len(wb["Summary"]._charts) == 2  # by plan type and by team
     assert wb.active.title == "Summary"
 
@@ -127,8 +130,8 @@ def test_list_sheets_have_one_row_per_item_frozen_header_and_filter(report: Path
     wb = openpyxl.load_workbook(report)
     expected = {
         "Findings": (len(result.findings), len(FINDING_COLUMNS)),
-        "Overdue": (int((result.findings["status"] == "overdue").sum()), 10),
-        "Due soon": (len(result.upcoming), len(UPCOMING_COLUMNS)),
+        "Overdue": (int((result.findings["status"] == "overdue").sum()), 9),
+        "Due soon": (len(result.upcoming), 9),
         "Quality": (len(result.quality), len(QUALITY_COLUMNS)),
         "Rejected rows": (len(result.rejected), len(REJECTED_COLUMNS)),
     }
@@ -160,14 +163,14 @@ def test_findings_match_the_frame_in_order_with_real_dates(report: Path):
 
 def test_overdue_sheet_most_days_late_first(report: Path):
     ws = openpyxl.load_workbook(report)["Overdue"]
-    days = [r[7] for r in ws.iter_rows(min_row=2, values_only=True)]
+    days = [r[5] for r in ws.iter_rows(min_row=2, values_only=True)]
     assert days == sorted(days, reverse=True) and days[0] == 64
 
 
 def test_status_cells_graded_by_severity(report: Path):
     ws = openpyxl.load_workbook(report)["Findings"]
     colours = {r[8].value: _colour(r[8]) for r in ws.iter_rows(min_row=2)}
-    assert colours == {"overdue": "FFFFC7CE", "missed": "FFF8CBAD", "late": "FFFFEB9C"}
+    assert colours == {"Overdue": "FFFFC7CE", "Missed": "FFF8CBAD", "Late": "FFFFEB9C"}
 
 
 def test_summary_percent_on_time_graded_by_thresholds(report: Path):
@@ -177,9 +180,9 @@ def test_summary_percent_on_time_graded_by_thresholds(report: Path):
         for r in range(1, ws.max_row + 1)
         if isinstance(ws.cell(r, 9).value, float)
     }
-    assert graded["child_protection"] == (0.951, "FFC6EFCE")  # green at 95%+
-    assert graded["child_in_need"] == (0.818, "FFFFEB9C")  # amber at 80%+
-    assert graded["looked_after"] == (0.6, "FFFFC7CE")  # red below
+    assert graded["Child Protection Plan"] == (0.951, "FFC6EFCE")  # green at 95%+
+    assert graded["Child in Need"] == (0.818, "FFFFEB9C")  # amber at 80%+
+    assert graded["Looked after"] == (0.6, "FFFFC7CE")  # red below
     assert ws.cell(6, 9).number_format == "0.0%"
 
 
@@ -195,11 +198,11 @@ def test_sheet_over_the_row_limit_continues_on_a_second(tmp_path: Path, monkeypa
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == [
         "Summary",
+        "Overdue",
+        "Due soon",
         "Findings",
         "Findings (2)",
         "Findings (3)",
-        "Overdue",
-        "Due soon",
         "Quality",
         "Rejected rows",
         "Unrecognised values",
@@ -316,3 +319,165 @@ def test_many_findings_write_row_by_row(tmp_path: Path):
     last = next(wb["Findings"].iter_rows(min_row=5_001, values_only=True))
     assert last[0] == found["child_id"].iloc[-1]
     assert last[6] == found["due_date"].iloc[-1].to_pydatetime()
+
+
+# --- what a manager sees -----------------------------------------------------------------
+
+CODES = {
+    "child_protection",
+    "child_in_need",
+    "looked_after",
+    "missing_episode",
+    "late",
+    "missed",
+    "overdue",
+    "on_time",
+    "pending",
+    "initial",
+    "interval",
+    "count",
+    "milestone",
+    "seen_alone",
+    "at_home",
+    "bedroom_seen",
+}
+
+
+def test_plan_types_kinds_and_statuses_are_words_in_every_sheet(report: Path):
+    wb = openpyxl.load_workbook(report)
+    codes = [
+        (ws.title, c.coordinate, c.value)
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.value in CODES
+    ]
+    assert codes == []
+    findings = [r for r in wb["Findings"].iter_rows(min_row=2, values_only=True)]
+    assert {r[2] for r in findings} == {
+        "Child Protection Plan",  # the framework's label
+        "Child in Need",
+        "Looked after",  # no label in the framework: the name in words
+        "Missing episode",
+    }
+    assert {r[3] for r in findings} == {
+        "Initial visit",
+        "Regular visit",
+        "Visit count",
+        "Milestone",
+    }
+    assert {r[8] for r in findings} == {"Late", "Missed", "Overdue"}
+
+
+def test_headers_are_a_managers_words(report: Path):
+    wb = openpyxl.load_workbook(report)
+    assert [c.value for c in wb["Findings"][1]] == [
+        "Child ID",
+        "Episode ID",
+        "Plan type",
+        "Rule",
+        "Requirement",
+        "Counted from",
+        "Due date",
+        "Visit date",
+        "Status",
+        "Days late",
+        "Worker",
+        "Team",
+    ]
+    tail = ["Requirement", "Due date", None, "Last visit", "Worker", "Team"]
+    assert [c.value for c in wb["Overdue"][1]][3:] == [*tail[:2], "Days overdue", *tail[3:]]
+    assert [c.value for c in wb["Due soon"][1]][3:] == [*tail[:2], "Days until due", *tail[3:]]
+
+
+def test_overdue_and_due_soon_show_last_visit_and_days(report: Path):
+    wb = openpyxl.load_workbook(report)
+    overdue = {r[0]: r for r in wb["Overdue"].iter_rows(min_row=2, values_only=True)}
+    # E100's last counted visit met the deadline due 14 Aug; due 28 Aug, 64 days past at 31 Oct.
+    assert overdue["0012345"][4:7] == (dt.datetime(2026, 8, 28), 64, dt.datetime(2026, 8, 14))
+    assert overdue["C1001"][6] is None  # never visited: no last visit
+    due = {r[1]: r for r in wb["Due soon"].iter_rows(min_row=2, values_only=True)}
+    # Due Tue 3 Nov 2026, three calendar days after Sat 31 Oct; last visit the late initial one.
+    assert due["E200"][4:7] == (dt.datetime(2026, 11, 3), 3, dt.datetime(2026, 10, 2))
+    assert due["E101"][5:7] == (13, None)
+    for name in ("Overdue", "Due soon"):
+        assert wb[name]["G2"].number_format == "dd/mm/yyyy"
+
+
+def _drawing_texts(path: Path) -> dict[str, str]:
+    """The text of each sheet's text boxes, by sheet name (openpyxl does not read them)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        names = re.findall(
+            r'<sheet name="([^"]+)" sheetId="\d+" r:id="(rId\d+)"',
+            z.read("xl/workbook.xml").decode(),
+        )
+        rels = dict(
+            re.findall(
+                r'Id="(rId\d+)"[^>]*Target="([^"]+)"', z.read("xl/_rels/workbook.xml.rels").decode()
+            )
+        )
+        out = {}
+        for name, rid in names:
+            sheet = rels[rid].split("/")[-1]
+            rel = f"xl/worksheets/_rels/{sheet}.rels"
+            if rel not in z.namelist():
+                continue
+            for target in re.findall(r'Target="\.\./drawings/([^"]+)"', z.read(rel).decode()):
+                xml = z.read(f"xl/drawings/{target}").decode()
+                text = "".join(re.findall(r"<a:t>([^<]*)</a:t>", xml))
+                if text:  # a chart's drawing holds no text
+                    out[name] = text
+        return out
+
+
+def test_an_empty_sheet_says_why_and_still_has_no_item_rows(tmp_path: Path):
+    result = make_result(period=None)
+    result.findings = result.findings.iloc[0:0]
+    result.upcoming = result.upcoming.iloc[0:0]
+    result.quality = result.quality.iloc[0:0]
+    result.rejected = result.rejected.iloc[0:0]
+    result.summary = {**result.summary, "quality": {}}
+    path = tmp_path / "empty.xlsx"
+    excel.write_report(result, path)
+    notes = _drawing_texts(path)
+    assert notes == {
+        "Overdue": "Nothing overdue at 31/10/2026.",
+        "Due soon": "Nothing due on 31/10/2026 or in the 10 working days after it.",
+        "Findings": "No late, missed or overdue deadlines up to 31/10/2026.",
+        "Quality": "No quality checks in this framework (barnsley).",
+        "Rejected rows": "No rows were rejected: every input row was audited.",
+        "Unrecognised values": "Every visit type and plan type was recognised.",
+    }
+    wb = openpyxl.load_workbook(path)
+    for name in notes:
+        assert wb[name].max_row == 1, name  # the note is a drawing, not a row
+
+
+def test_empty_quality_sheet_with_checks_says_none_failed(tmp_path: Path):
+    result = make_result()
+    result.quality = result.quality.iloc[0:0]
+    excel.write_report(result, tmp_path / "r.xlsx")
+    notes = _drawing_texts(tmp_path / "r.xlsx")
+    assert notes["Quality"] == "No quality exceptions: every visit checked was answered Yes."
+    assert "Findings" not in notes and "Overdue" not in notes
+
+
+def test_list_sheets_take_the_streaming_row_writer(tmp_path: Path, monkeypatch):
+    """Words come from the categories, so the large sheets still stream their rows."""
+    streamed: list[int] = []
+    real = excel.xlsx_rows.stream_rows
+
+    def counting(ws, n_columns, formats, chunks, n):
+        streamed.append(n)
+        return real(ws, n_columns, formats, chunks, n)
+
+    monkeypatch.setattr(excel.xlsx_rows, "stream_rows", counting)
+    found = big_findings(3_000)
+    excel.write_report(make_result(findings=found), tmp_path / "big.xlsx")
+    overdue = int((found["status"] == "overdue").sum())
+    assert streamed[:3] == [overdue, 2, 3_000]  # Overdue, Due soon, Findings
+    ws = openpyxl.load_workbook(tmp_path / "big.xlsx", read_only=True)["Findings"]
+    assert next(ws.iter_rows(min_row=2, values_only=True))[8] in {"Late", "Missed", "Overdue"}

@@ -27,7 +27,8 @@ def test_summary_reads_in_plain_words():
         "As of 31 Oct 2026; period 1 Oct 2026 to 31 Oct 2026",
         "Compliance by plan type",
         "Compliance by team",
-        "looked after",
+        "Looked after",
+        "Child Protection Plan",
         "95.1%",
         "60.0%",
         "Findings: 3 late, 2 missed, 3 overdue (8 findings in all).",
@@ -152,3 +153,75 @@ def test_progress_spins_on_a_terminal_and_stops_on_error():
 class _Tty(io.StringIO):
     def isatty(self) -> bool:
         return True
+
+
+# --- width, labels and who is due soon ---------------------------------------------------
+
+
+def _lines_from(text: str, title: str) -> list[str]:
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(title))
+    end = next((i for i in range(start, len(lines)) if not lines[i].strip()), len(lines))
+    return lines[start:end]
+
+
+def test_at_120_columns_each_row_is_one_line_with_its_label():
+    text = _render(width=120)
+    team = _lines_from(text, "Compliance by team")
+    assert [line.split("  ")[0] for line in team if "Locality" in line] == [
+        "North Locality",
+        "South Locality",
+    ]
+    plan = _lines_from(text, "Compliance by plan type")
+    row = next(line for line in plan if line.startswith("Child Protection Plan"))
+    assert row.split()[3:] == ["2", "2", "61", "58", "0", "1", "2", "95.1%"]
+
+
+@pytest.mark.parametrize("width", [50, 60, 80, 120])
+def test_the_label_column_is_never_dropped(width: int):
+    text = _render(width=width)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= width
+    for title, names in (
+        ("Compliance by plan type", ("Child", "Looked", "Missing")),
+        ("Compliance by team", ("North", "South")),
+    ):
+        table = _lines_from(text, title)
+        for name in names:
+            assert any(line.startswith(name) for line in table), (width, name)
+        total = next(line for line in table if line.startswith("Total"))
+        assert total.split()[-1] == ("89.7%")
+        if width >= 80:
+            assert total.split()[1:3] == ["6", "4"]  # episodes and children shown
+        else:
+            assert "(No room for: Episodes" in "\n".join(table)
+
+
+def test_most_overdue_shows_the_last_visit():
+    table = _lines_from(_render(width=120), "Most overdue children")
+    row = next(line for line in table if line.startswith("0012345"))
+    assert "28 Aug 2026" in row and "64" in row and "14 Aug 2026" in row
+    assert "none" in next(line for line in table if line.startswith("C1001"))
+
+
+def test_due_soon_listed_by_worker_earliest_first():
+    table = _lines_from(_render(), "Due soon by worker")
+    assert table[0].rstrip() == "Due soon by worker (2 of 2)"
+    rows = [line for line in table if "2026" in line]
+    assert rows[0].split() == ["Sam", "Patel", "1", "3", "Nov", "2026"]
+    assert rows[1].startswith('=HYPERLINK("http://evil","x")')
+
+
+def test_at_80_columns_numbers_shrink_before_a_team_name_wraps():
+    result = make_result()
+    teams = result.summary["by_team"]
+    result.summary["by_team"] = {
+        "Fostering and Adoption Team": teams["North Locality"],
+        "Safeguarding Team East": teams["South Locality"],
+    }
+    table = _lines_from(_render(result, width=80), "Compliance by team")
+    assert table[1].split() == ["Epi-", "Chil-", "Dead-", "On", "Over-", "%", "on"]
+    assert any(line.startswith("Fostering and Adoption Team ") for line in table)
+    assert any(line.startswith("Safeguarding Team East ") for line in table)
+    wide = _lines_from(_render(result, width=120), "Compliance by team")
+    assert "Episodes" in wide[2] and "Deadlines" in wide[2]

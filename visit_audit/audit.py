@@ -54,4 +54,5 @@ def run_audit(
         summary=summary,
         rejected=rejected.reset_index(drop=True),
         warnings=list(warnings or []) + out.warnings,
+        plan_type_labels={name: plan.label for name, plan in framework.plan_types.items()},
     )

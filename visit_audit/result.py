@@ -157,3 +157,6 @@ class AuditResult:
     # With --compare: {"framework": name, "summary": {...}}, the summary an audit of
     # the same extracts under that framework alone reports (timescales.md §7).
     compare: dict | None = None
+    # The framework's label of each plan type ({"child_protection": "Child Protection
+    # Plan"}): what the workbook and the terminal show; the JSON keeps the names.
+    plan_type_labels: dict[str, str] = field(default_factory=dict)

@@ -30,15 +30,23 @@ from visit_audit.adapters import xlsxwriter_rows as xlsx_rows
 from visit_audit.report.atomic import atomic_write
 from visit_audit.result import AuditResult
 from visit_audit.views.labels import (
+    COLUMN_LEGEND,
+    HEADERS,
+    KIND_WORDS,
     NOT_RECORDED,
     QUALITY_CHECKS,
     QUALITY_VALUES,
     STATUS_LEGEND,
+    STATUS_WORDS,
     SUMMARY_COUNTS,
     SUMMARY_HEADINGS,
     THRESHOLDS,
+    plan_type_label,
+    plan_types_worded,
+    worded,
 )
 from visit_audit.views.labels import grade as grade_of
+from visit_audit.views.lists import due_soon_list, empty_reasons, overdue_list
 
 MAX_ROWS = 1_048_576  # Excel's row limit; a list sheet holds MAX_ROWS - 1 items under its header
 MAX_WIDTH = 50
@@ -47,11 +55,12 @@ DATE_FORMAT = "dd/mm/yyyy"
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 _FIRST_SAFE_DAY = np.datetime64("1900-03-01", "D")  # before it, Excel's 1900 leap-year bug
 
+# Overdue and Due soon first: what a manager acts on this week.
 SHEETS = (
     "Summary",
-    "Findings",
     "Overdue",
     "Due soon",
+    "Findings",
     "Quality",
     "Rejected rows",
     "Unrecognised values",
@@ -76,42 +85,49 @@ class Column:
     kind: str = "text"  # text | date | int | status
 
 
-def _cols(*spec: tuple[str, str] | tuple[str, str, str]) -> tuple[Column, ...]:
-    return tuple(Column(*s) for s in spec)
+def _list(*spec: str | tuple[str, str]) -> tuple[Column, ...]:
+    """Columns by the frame's column name (headers from views.labels.HEADERS), text by default."""
+    out = []
+    for item in spec:
+        key, kind = (item, "text") if isinstance(item, str) else item
+        out.append(Column(HEADERS[key], key, kind))
+    return tuple(out)
 
 
-_WHO = (("Child ID", "child_id"), ("Episode ID", "episode_id"), ("Plan type", "plan_type"))
-_DEADLINE = (
-    ("Kind", "kind"),
-    ("Requirement", "requirement"),
-    ("Anchor date", "anchor_date", "date"),
-    ("Due date", "due_date", "date"),
-)
-_STAFF = (("Worker", "worker"), ("Team", "team"))
-FINDINGS_COLUMNS = _cols(
+_WHO = ("child_id", "episode_id", "plan_type")
+_STAFF = ("worker", "team")
+FINDINGS_COLUMNS = _list(
     *_WHO,
-    *_DEADLINE,
-    ("Visit date", "visit_date", "date"),
-    ("Status", "status", "status"),
-    ("Days late", "days_late", "int"),
+    "kind",
+    "requirement",
+    ("anchor_date", "date"),
+    ("due_date", "date"),
+    ("visit_date", "date"),
+    ("status", "status"),
+    ("days_late", "int"),
     *_STAFF,
 )
-OVERDUE_COLUMNS = _cols(*_WHO, *_DEADLINE, ("Days overdue", "days_late", "int"), *_STAFF)
-DUE_SOON_COLUMNS = _cols(*_WHO, *_DEADLINE, *_STAFF)
-QUALITY_SHEET_COLUMNS = _cols(
-    ("Child ID", "child_id"),
-    ("Episode ID", "episode_id"),
-    ("Plan type", "plan_type"),
-    ("Visit date", "visit_date", "date"),
-    ("Check", "check"),
-    ("Recorded", "value"),
-    ("Worker", "worker"),
-    ("Team", "team"),
+# What a manager acts on: when it was due, how far past (or until) it is, when the
+# child was last visited, and whose it is.
+OVERDUE_COLUMNS = _list(
+    *_WHO,
+    "requirement",
+    ("due_date", "date"),
+    ("days_overdue", "int"),
+    ("last_visit", "date"),
+    *_STAFF,
 )
-REJECTED_SHEET_COLUMNS = _cols(("File", "file"), ("Row", "row", "int"), ("Reason", "reason"))
-UNRECOGNISED_SHEET_COLUMNS = _cols(
-    ("Field", "field"), ("Value", "value"), ("Records", "records", "int")
+DUE_SOON_COLUMNS = _list(
+    *_WHO,
+    "requirement",
+    ("due_date", "date"),
+    ("days_until_due", "int"),
+    ("last_visit", "date"),
+    *_STAFF,
 )
+QUALITY_SHEET_COLUMNS = _list(*_WHO, ("visit_date", "date"), "check", "recorded", *_STAFF)
+REJECTED_SHEET_COLUMNS = _list("file", ("row", "int"), "reason")
+UNRECOGNISED_SHEET_COLUMNS = _list("field", "value", ("records", "int"))
 UNRECOGNISED_FIELDS = {"visit_type": "Visit type", "plan_type": "Plan type"}
 
 WORKBOOK_OPTIONS = {
@@ -149,25 +165,35 @@ def _write_workbook(result: AuditResult, fh: BinaryIO, thresholds: tuple[float, 
         _summary_sheet(wb, fmt, result, thresholds)
         if result.compare is not None:
             _compare_sheet(wb, fmt, result, thresholds)
-        findings = result.findings
-        _list_sheets(wb, fmt, "Findings", FINDINGS_COLUMNS, findings)
-        overdue = findings.loc[findings["status"] == "overdue"]
-        overdue = overdue.sort_values("days_late", ascending=False, kind="stable")
-        _list_sheets(wb, fmt, "Overdue", OVERDUE_COLUMNS, overdue, bars="days_late")
-        _list_sheets(wb, fmt, "Due soon", DUE_SOON_COLUMNS, result.upcoming)
+        empty = empty_reasons(result)
+        labels = result.plan_type_labels
+
+        def lists(name: str, columns: Sequence[Column], frame: pd.DataFrame, **kw) -> None:
+            _list_sheets(wb, fmt, name, columns, _in_words(frame, labels), empty=empty[name], **kw)
+
+        lists("Overdue", OVERDUE_COLUMNS, overdue_list(result), bars="days_overdue")
+        lists("Due soon", DUE_SOON_COLUMNS, due_soon_list(result))
+        lists("Findings", FINDINGS_COLUMNS, result.findings)
         q = result.quality
         quality = q.assign(
-            check=q["check"].astype(object).replace(QUALITY_CHECKS),
-            value=q["value"].astype(object).replace(QUALITY_VALUES).fillna(NOT_RECORDED),
+            check=worded(q["check"], QUALITY_CHECKS),
+            recorded=q["value"].astype(object).replace(QUALITY_VALUES).fillna(NOT_RECORDED),
         )
-        _list_sheets(wb, fmt, "Quality", QUALITY_SHEET_COLUMNS, quality)
-        _list_sheets(wb, fmt, "Rejected rows", REJECTED_SHEET_COLUMNS, result.rejected)
-        _list_sheets(
-            wb, fmt, "Unrecognised values", UNRECOGNISED_SHEET_COLUMNS, _unrecognised(result)
-        )
+        lists("Quality", QUALITY_SHEET_COLUMNS, quality)
+        lists("Rejected rows", REJECTED_SHEET_COLUMNS, result.rejected)
+        lists("Unrecognised values", UNRECOGNISED_SHEET_COLUMNS, _unrecognised(result))
         _about_sheet(wb, fmt, result, thresholds)
     finally:
         wb.close()  # also removes constant_memory temp files when a sheet failed
+
+
+def _in_words(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """Plan types, kinds and statuses as words: each distinct code looked up once."""
+    words = {"kind": KIND_WORDS, "status": STATUS_WORDS}
+    changes = {c: worded(frame[c], w) for c, w in words.items() if c in frame.columns}
+    if "plan_type" in frame.columns:
+        changes["plan_type"] = plan_types_worded(frame["plan_type"], labels)
+    return frame.assign(**changes) if changes else frame
 
 
 def _unrecognised(result: AuditResult) -> pd.DataFrame:
@@ -207,7 +233,8 @@ class _Formats:
         self.total = add({"bold": True, "top": 1, "num_format": "#,##0"})
         self.total_label = add({"bold": True, "top": 1})
         self.count = add({"num_format": "#,##0"})
-        self.status = {s: add(c) for s, c in STATUS_COLOURS.items()}
+        self.status = {STATUS_WORDS[s]: add(c) for s, c in STATUS_COLOURS.items()}
+        self.empty = {"italic": True, "color": "#595959", "size": 11}
         self.grade = {
             name: add({**c, "num_format": "0.0%"})
             for name, c in (("green", GREEN), ("amber", AMBER), ("red", RED))
@@ -230,8 +257,13 @@ def _list_sheets(
     frame: pd.DataFrame,
     *,
     bars: str | None = None,
+    empty: str = "",
 ) -> None:
-    """Header in row 1, then one row per item; beyond Excel's limit on "Name (2)", … ."""
+    """Header in row 1, then one row per item; beyond Excel's limit on "Name (2)", … .
+
+    An empty list says why (``empty``) in a text box under the header: a
+    drawing, not a row, so the sheet still holds exactly one row per item.
+    """
     per_sheet = MAX_ROWS - 1
     n = len(frame)
     sample = (
@@ -253,10 +285,30 @@ def _list_sheets(
             centred = c.kind in ("date", "int")
             ws.write_string(0, col, c.header, fmt.header_centre if centred else fmt.header)
         _write_rows(ws, fmt, columns, frame, start, stop)
+        if n == 0 and empty:
+            _empty_note(ws, fmt, empty, widths)
         if bars is not None and stop > start:
             col = [c.key for c in columns].index(bars)
             bar = {"type": "data_bar", "bar_color": "#F8696B", "data_bar_2010": False}
             ws.conditional_format(1, col, last_row, col, bar)
+
+
+def _empty_note(ws: Worksheet, fmt: _Formats, text: str, widths: Sequence[float]) -> None:
+    width = max(360, min(int(sum(widths) * 7), 720))
+    ws.insert_textbox(
+        2,
+        0,
+        text,
+        {
+            "width": width,
+            "height": 26,
+            "x_offset": 4,
+            "font": fmt.empty,
+            "border": {"none": True},
+            "fill": {"none": True},
+            "object_position": 3,
+        },
+    )
 
 
 def _write_rows(
@@ -336,6 +388,12 @@ def _prepare(series: pd.Series, kind: str) -> list:
         numeric = pd.to_numeric(series, errors="coerce")
         out = numeric.astype(object).where(numeric.notna(), None)
         return [None if v is None else int(v) for v in out.tolist()]
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        # Each category converted once; the rows only gather (code -1, missing: None).
+        names = [str(c) for c in series.cat.categories.tolist()]
+        text = np.array([*names, None], dtype=object)[series.cat.codes.to_numpy()]
+        out = text.tolist()
+        return [None if v == "" else v for v in out] if "" in names else out
     text = series.to_numpy(dtype=object, na_value=None)
     if not pd.api.types.is_string_dtype(series.dtype) or series.dtype == object:
         text = np.array([None if v is None else str(v) for v in text], dtype=object)
@@ -380,8 +438,10 @@ def _summary_sheet(
     _print_setup(ws)
     summary = result.summary or {}
     overall = summary.get("overall")
-    names = [*summary.get("by_plan_type", {}), *summary.get("by_team", {})]
-    ws.set_column(0, 0, min(max([len("Plan type") + 2, *(len(str(n)) + 2 for n in names)]), 40))
+    labels = result.plan_type_labels
+    plan_names = {p: plan_type_label(p, labels) for p in summary.get("by_plan_type", {})}
+    names = [*plan_names.values(), *summary.get("by_team", {})]
+    ws.set_column(0, 0, min(max([len("Plan type") + 2, *(len(str(n)) + 2 for n in names)]), 44))
     ws.set_column(1, len(SUMMARY_HEADERS), 11)
     ws.set_column(len(SUMMARY_HEADERS) + 1, len(SUMMARY_HEADERS) + 1, 3)
     ws.write_string(0, 0, f"Visit audit: {result.framework_title or result.framework}", fmt.title)
@@ -405,7 +465,8 @@ def _summary_sheet(
         first = row
         grades = []
         for name, stats in rows.items():
-            grades.append(_write_stats(ws, fmt, row, str(name), stats, thresholds, total=False))
+            shown = plan_names[name] if key == "by_plan_type" else str(name)
+            grades.append(_write_stats(ws, fmt, row, shown, stats, thresholds, total=False))
             row += 1
         charts.append((title, first, row - 1, grades))
         if overall is not None:
@@ -420,9 +481,23 @@ def _summary_sheet(
     for label, value, meaning in (
         ("Late", int(status.get("late", 0)), "visited, but after the due date"),
         ("Missed", int(status.get("missed", 0)), "the episode ended without the visit"),
-        ("Overdue", int(status.get("overdue", 0)), "past due and not met on the as-of date"),
-        ("Due soon", len(result.upcoming), "due within the next 10 working days"),
-        ("Quality exceptions", n_quality, "see the Quality sheet"),
+        (
+            "Overdue",
+            int(status.get("overdue", 0)),
+            f"past due and not met on {result.as_of:%d/%m/%Y}: see the Overdue sheet",
+        ),
+        (
+            "Due soon",
+            len(result.upcoming),
+            "due that day or in the next 10 working days: see the Due soon sheet",
+        ),
+        (
+            "Quality exceptions",
+            n_quality,
+            "see the Quality sheet"
+            if summary.get("quality")
+            else "no quality checks in this framework",
+        ),
         ("Rejected rows", len(result.rejected), "left out of the audit: see Rejected rows"),
     ):
         ws.write_string(row, 0, label)
@@ -435,7 +510,7 @@ def _summary_sheet(
         row,
         0,
         f"% on time: green at or above {good:g}%, amber at or above {fair:g}%, "
-        f"red below {fair:g}%. Details on the Findings, Overdue and Due soon sheets.",
+        f"red below {fair:g}%. Each late, missed and overdue deadline is on the Findings sheet.",
     )
 
     anchor_col = len(SUMMARY_HEADERS) + 2
@@ -443,7 +518,7 @@ def _summary_sheet(
     for title, first, last, grades in charts:
         height = max(220, 90 + 26 * len(grades))
         chart = _bar_chart(wb, f"% on time — {title[len('Compliance ') :]}", first, last, grades)
-        chart.set_size({"width": 520, "height": height})
+        chart.set_size({"width": 600, "height": height})
         ws.insert_chart(anchor_row, anchor_col, chart, {"x_offset": 5, "y_offset": 5})
         anchor_row += math.ceil(height / 20) + 2
 
@@ -567,6 +642,7 @@ def _about_sheet(
     row += 1
     good, fair = thresholds
     note("Statuses", STATUS_LEGEND)
+    note("Columns", COLUMN_LEGEND)
     note(
         "Colours", f"% on time: green at or above {good:g}%, amber at or above {fair:g}%, red below"
     )
@@ -635,7 +711,8 @@ def _compare_sheet(
     rows = [(n, a_rows.get(n), b_rows.get(n), False) for n in dict.fromkeys([*a_rows, *b_rows])]
     rows.append(("Total", mine.get("overall"), theirs.get("overall"), True))
     for name, a, b, total in rows:
-        ws.write_string(row, 0, str(name), fmt.total_label if total else None)
+        label = str(name) if total else plan_type_label(name, result.plan_type_labels)
+        ws.write_string(row, 0, label, fmt.total_label if total else None)
         for first, stats in ((1, a), (width + 1, b)):
             if stats is None:
                 ws.write_string(row, first, "no rule", fmt.note)

@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 import pandas as pd
 from rich import box
@@ -20,12 +20,23 @@ from rich.table import Table
 from rich.text import Text
 
 from visit_audit.result import AuditResult
-from visit_audit.views.labels import QUALITY_CHECKS, SUMMARY_COUNTS, SUMMARY_HEADINGS, THRESHOLDS
+from visit_audit.views.labels import (
+    QUALITY_CHECKS,
+    STATUS_WORDS,
+    SUMMARY_COUNTS,
+    SUMMARY_HEADINGS,
+    THRESHOLDS,
+    plan_type_label,
+)
 from visit_audit.views.labels import grade as _label_grade
+from visit_audit.views.lists import due_soon_by_worker, overdue_list
 
 _COUNTS = SUMMARY_COUNTS
 # Narrow columns: a two-word heading on two lines.
 _HEADERS = tuple(SUMMARY_HEADINGS[k].replace(" ", "\n") for k in SUMMARY_COUNTS)
+# Narrower still, when the label column would otherwise wrap: one-word headings split.
+_SPLIT = {"Episodes": "Epi-\nsodes", "Children": "Chil-\ndren", "Deadlines": "Dead-\nlines"}
+_SHORT_HEADERS = tuple(_SPLIT.get(h, h).replace("Overdue", "Over-\ndue") for h in _HEADERS)
 # The terminal's name for each grade's colour.
 _COLOURS = {"green": "green", "amber": "yellow", "red": "red"}
 # C0 and C1 control characters (ESC above all) must never reach the terminal from an extract.
@@ -82,11 +93,21 @@ def render_summary(
     ):
         rows = summary.get(key) or {}
         if rows:
-            console.print(_compliance_table(title, label, rows, summary.get("overall"), thresholds))
+            console.print(
+                _compliance_table(
+                    title,
+                    label,
+                    rows,
+                    summary.get("overall"),
+                    thresholds,
+                    width=console.width,
+                    plan_types=result.plan_type_labels,
+                )
+            )
             console.print()
 
     console.print(_totals(result))
-    overdue = _most_overdue(result, top)
+    overdue = _most_overdue(result, top, console.width)
     if overdue is not None:
         console.print()
         console.print(overdue)
@@ -99,6 +120,10 @@ def render_summary(
             f"{_day(result.as_of)} or within the next 10 working days."
         )
     )
+    by_worker = _due_soon_by_worker(result, top)
+    if by_worker is not None:
+        console.print()
+        console.print(by_worker)
 
     quality = _quality_table(summary.get("quality") or {})
     if quality is not None:
@@ -139,21 +164,72 @@ def _heading(result: AuditResult) -> Text:
     return text
 
 
+# The label column of a table is never narrower than this (it wraps at words
+# instead); when the numbers leave it less, the least needed counts are left out.
+LABEL_MIN = 14
+# Counts a narrow terminal leaves out first, in this order; the statuses and
+# % on time always stay.
+_OPTIONAL_COUNTS = ("episodes", "children", "deadlines")
+# A wrapping text column in a list (plan type, worker, team) keeps at least this width.
+TEXT_MIN = 10
+
+
 def _compliance_table(
-    title: str, label: str, rows: dict, overall: dict | None, thresholds: tuple[float, float]
+    title: str,
+    label: str,
+    rows: dict,
+    overall: dict | None,
+    thresholds: tuple[float, float],
+    width: int = 80,
+    plan_types: Mapping[str, str] | None = None,
 ) -> Table:
-    table = _table(title, footer=True)
+    """Compliance per plan type or team, as wide as the terminal allows.
+
+    The label column takes the room the numbers leave (and wraps at words
+    below that); numbers never wrap. When even LABEL_MIN is not left, the
+    episode, child and deadline counts are left out, in that order.
+    """
     total = overall if overall is not None else _total(rows)
-    cells = _stat_cells("Total", total, thresholds, bold=True)
-    headers = (label, *_HEADERS, "% on\ntime")
-    for i, (header, foot) in enumerate(zip(headers, cells, strict=True)):
-        if i == 0:
-            table.add_column(header, foot, overflow="fold", min_width=8, max_width=22)
-        else:
-            table.add_column(header, foot, justify="right", no_wrap=True)
-    for name, stats in rows.items():
-        shown = _words(name) if label == "Plan type" else _clean(name)
-        table.add_row(*_stat_cells(shown, stats, thresholds))
+    names = {
+        name: plan_type_label(name, plan_types) if label == "Plan type" else _clean(name)
+        for name in rows
+    }
+    body = [_stat_cells(names[name], stats, thresholds) for name, stats in rows.items()]
+    foot = _stat_cells("Total", total, thresholds, bold=True)
+    keys = (*_COUNTS, "percent_on_time")
+    label_width = max(len(label), len(foot[0].plain), *(len(r[0].plain) for r in body))
+
+    def widths(headers: tuple[str, ...]) -> dict[str, int]:
+        return {
+            k: max(
+                max(len(line) for line in h.split("\n")),
+                *(len(r[i + 1].plain) for r in [*body, foot]),
+            )
+            for i, (k, h) in enumerate(zip(keys, headers, strict=True))
+        }
+
+    def room(col_width: dict[str, int], shown: list[str]) -> int:
+        return width - sum(col_width[c] + 1 for c in shown)
+
+    # The numbers shrink first: their headings split across two lines.
+    headers = (*_HEADERS, "% on\ntime")
+    col_width = widths(headers)
+    if room(col_width, list(keys)) < label_width:
+        headers = (*_SHORT_HEADERS, "% on\ntime")
+        col_width = widths(headers)
+    shown = list(keys)
+    for k in _OPTIONAL_COUNTS:
+        if room(col_width, shown) >= LABEL_MIN:
+            break
+        shown.remove(k)
+    table = _table(title, footer=True)
+    _say_left_out(table, [SUMMARY_HEADINGS[k] for k in keys if k not in shown])
+    table.add_column(label, foot[0], overflow="fold", min_width=LABEL_MIN)
+    index = [keys.index(k) + 1 for k in shown]
+    for i in index:
+        table.add_column(headers[i - 1], foot[i], justify="right", no_wrap=True)
+    for cells in body:
+        table.add_row(cells[0], *(cells[i] for i in index))
     return table
 
 
@@ -209,43 +285,93 @@ def _totals(result: AuditResult) -> Text:
     return text
 
 
-def _most_overdue(result: AuditResult, top: int) -> Table | None:
-    f = result.findings
-    if not len(f) or top <= 0:
+def _most_overdue(result: AuditResult, top: int, width: int = 80) -> Table | None:
+    """The worst overdue deadline of each child, with the last visit.
+
+    Text columns (plan type, worker, team) wrap at words but keep TEXT_MIN
+    columns each; when the terminal has no room for that, the team (it is in
+    the team table above) and then the due date (the days overdue say it) are
+    left out.
+    """
+    if not len(result.findings) or top <= 0:
         return None
-    over = f.loc[f["status"] == "overdue"]
+    over = overdue_list(result)
     if not len(over):
         return None
     # One line per child: their worst overdue deadline. Ties keep the findings' order.
-    worst = over.sort_values("days_late", ascending=False, kind="stable").drop_duplicates(
-        "child_id"
-    )
+    worst = over.drop_duplicates("child_id")
     shown = worst.head(top)
+    labels = result.plan_type_labels
+    cells = {
+        "child": [Text(_cell(v)) for v in shown["child_id"]],
+        "plan": [
+            Text(_clean(plan_type_label(v, labels)) if isinstance(v, str) else "")
+            for v in shown["plan_type"]
+        ],
+        "due": [Text(_day(v)) for v in shown["due_date"]],
+        "days": [Text(f"{int(v):,}", style="red") for v in shown["days_overdue"]],
+        "last": [Text(_day(v) or "none") for v in shown["last_visit"]],
+        "worker": [Text(_cell(v)) for v in shown["worker"]],
+        "team": [Text(_cell(v)) for v in shown["team"]],
+    }
+    headers = {
+        "child": "Child",
+        "plan": "Plan type",
+        "due": "Due",
+        "days": "Days\noverdue",
+        "last": "Last\nvisit",
+        "worker": "Worker",
+        "team": "Team",
+    }
+    text = ("plan", "worker", "team")
+
+    def room(keys: list[str]) -> int:
+        fixed = [
+            max(len(headers[k].split("\n")[-1]), *(len(c.plain) for c in cells[k]))
+            for k in keys
+            if k not in text
+        ]
+        return sum(fixed) + TEXT_MIN * sum(k in text for k in keys) + len(keys) - 1
+
+    keys = list(headers)
+    left_out = []
+    for k in ("team", "due"):
+        if room(keys) <= width:
+            break
+        keys.remove(k)
+        left_out.append({"team": "Team", "due": "Due"}[k])
     table = _table(f"Most overdue children ({len(shown)} of {len(worst):,})")
-    table.add_column("Child", overflow="fold", max_width=14)
-    table.add_column("Plan type", overflow="fold", max_width=18)
-    table.add_column("Due", no_wrap=True)
-    table.add_column("Days\noverdue", justify="right", no_wrap=True)
-    table.add_column("Worker", overflow="fold", max_width=20)
-    table.add_column("Team", overflow="fold", max_width=20)
-    for row in zip(
-        shown["child_id"],
-        shown["plan_type"],
-        shown["due_date"],
-        shown["days_late"],
-        shown["worker"],
-        shown["team"],
-        strict=True,
+    for k in keys:
+        if k in text:
+            table.add_column(headers[k], overflow="fold", min_width=TEXT_MIN)
+        else:
+            table.add_column(headers[k], no_wrap=True, justify="right" if k == "days" else "left")
+    for i in range(len(shown)):
+        table.add_row(*(cells[k][i] for k in keys))
+    _say_left_out(table, left_out)
+    return table
+
+
+def _say_left_out(table: Table, headings: list[str]) -> None:
+    if headings:
+        table.caption = f"(No room for: {', '.join(headings)})"
+        table.caption_justify = "left"
+
+
+def _due_soon_by_worker(result: AuditResult, top: int) -> Table | None:
+    """Who has children due soon: the earliest due first (at most ``top`` workers)."""
+    workers = due_soon_by_worker(result)
+    if not len(workers) or top <= 0:
+        return None
+    shown = workers.head(top)
+    table = _table(f"Due soon by worker ({len(shown)} of {len(workers):,})")
+    table.add_column("Worker", overflow="fold", min_width=LABEL_MIN)
+    table.add_column("Children\ndue", justify="right", no_wrap=True)
+    table.add_column("Earliest due", no_wrap=True)
+    for worker, children, earliest in zip(
+        shown["worker"], shown["children"], shown["earliest_due"], strict=True
     ):
-        child, plan, due, days, worker, team = row
-        table.add_row(
-            Text(_cell(child)),
-            Text(_words(plan) if isinstance(plan, str) else ""),
-            Text(_day(due)),
-            Text(f"{int(days):,}", style="red"),
-            Text(_cell(worker)),
-            Text(_cell(team)),
-        )
+        table.add_row(Text(_cell(worker)), Text(f"{int(children):,}"), Text(_day(earliest)))
     return table
 
 
@@ -299,11 +425,6 @@ def _clean(value: object) -> str:
     return str(value).translate(_CONTROL)
 
 
-def _words(name: object) -> str:
-    """``child_protection`` → ``child protection``: wraps at a word at 80 columns."""
-    return _clean(name).replace("_", " ")
-
-
 def _cell(value: object) -> str:
     return "" if value is None or pd.isna(value) else _clean(value)
 
@@ -332,13 +453,6 @@ STATUS_STYLE = {
     "missed": "dark_orange",
     "overdue": "bold red",
     "pending": "cyan",
-}
-STATUS_WORDS = {
-    "on_time": "on time",
-    "late": "late",
-    "missed": "missed",
-    "overdue": "overdue",
-    "pending": "not yet due",
 }
 
 
@@ -416,13 +530,14 @@ def render_explain(
         )
     )
     deadlines = result.deadlines
+    labels = {name: plan.label for name, plan in fw.plan_types.items()}
     for ep in episodes.sort_values("start_date", kind="stable").itertuples():
         end = _day(ep.end_date) or "open"
         console.print()
         console.print(
             Text.assemble(
                 (f"Episode {_clean(ep.episode_id)}", "bold"),
-                f" {_words(ep.plan_type)}: {_day(ep.start_date)} to {end}",
+                f" {_clean(plan_type_label(ep.plan_type, labels))}: {_day(ep.start_date)} to {end}",
             )
         )
         plan = fw.plan_types.get(ep.plan_type)
@@ -440,7 +555,7 @@ def render_explain(
         for col in ("Requirement", "From", "Due", "Met by", "Outcome"):
             table.add_column(col, overflow="fold")
         for row in mine.sort_values(["due_date", "anchor_date"], kind="stable").itertuples():
-            outcome = STATUS_WORDS[row.status]
+            outcome = STATUS_WORDS[row.status]  # "Late", "Not yet due", …
             if row.status in ("late", "missed", "overdue") and row.kind != "count":
                 outcome += f" ({_n(int(row.days_late), 'day')})"
             table.add_row(
@@ -524,7 +639,8 @@ def compare_table(result: AuditResult, thresholds: tuple[float, float] = THRESHO
         ]
 
     for name in dict.fromkeys([*a_rows, *b_rows]):
-        table.add_row(Text(_words(name)), *cells(a_rows.get(name)), *cells(b_rows.get(name)))
+        label = _clean(plan_type_label(name, result.plan_type_labels))
+        table.add_row(Text(label), *cells(a_rows.get(name)), *cells(b_rows.get(name)))
     foot = [*cells(mine.get("overall")), *cells(theirs.get("overall"))]
     for column, cell in zip(table.columns[1:], foot, strict=True):
         column.footer = cell

@@ -7,7 +7,11 @@ keeping its own copy.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Literal
+
+import numpy as np
+import pandas as pd
 
 from visit_audit.result import SUMMARY_FIELDS
 
@@ -39,10 +43,64 @@ QUALITY_VALUES: dict[str, str] = {"N": "No"}
 NOT_RECORDED = "Not recorded"
 
 STATUS_LEGEND = (
-    "late: visited, but after the due date; "
-    "missed: the episode ended (or the count window closed) without the visit; "
-    "overdue: past its due date and still not met on the as-of date"
+    "Late: visited, but after the due date; "
+    "Missed: the episode ended (or the count window closed) without the visit; "
+    "Overdue: past its due date and still not met on the as-of date"
 )
+
+COLUMN_LEGEND = (
+    "Counted from: the day a deadline is counted from (the start, or the visit before); "
+    "Last visit: the child's latest visit that counted towards that episode's deadlines, "
+    "on or before the as-of date (blank: none yet); "
+    "Days overdue, Days until due: calendar days from the as-of date (0: due that day)"
+)
+
+# A deadline's status and kind as a manager reads them (the JSON keeps the codes).
+STATUS_WORDS: dict[str, str] = {
+    "on_time": "On time",
+    "late": "Late",
+    "missed": "Missed",
+    "overdue": "Overdue",
+    "pending": "Not yet due",
+}
+KIND_WORDS: dict[str, str] = {
+    "initial": "Initial visit",
+    "interval": "Regular visit",
+    "count": "Visit count",
+    "milestone": "Milestone",
+}
+
+# The heading of every column a list (workbook sheet, CSV file) shows, by the
+# column's name in the result's frames. "Counted from" is the anchor: the day
+# the deadline is counted from (the start, or the visit before).
+HEADERS: dict[str, str] = {
+    "child_id": "Child ID",
+    "episode_id": "Episode ID",
+    "plan_type": "Plan type",
+    "kind": "Rule",
+    "requirement": "Requirement",
+    "anchor_date": "Counted from",
+    "due_date": "Due date",
+    "visit_date": "Visit date",
+    "status": "Status",
+    "days_late": "Days late",
+    "days_overdue": "Days overdue",
+    "days_until_due": "Days until due",
+    "last_visit": "Last visit",
+    "worker": "Worker",
+    "team": "Team",
+    "check": "Check",
+    "recorded": "Recorded",
+    "value": "Value",
+    "file": "File",
+    "row": "Row",
+    "reason": "Reason",
+    "field": "Field",
+    "records": "Records",
+    "children": "Children",
+    "deadlines": "Deadlines",
+    "earliest_due": "Earliest due",
+}
 
 
 def grade(percent: float, thresholds: tuple[float, float] = THRESHOLDS) -> Grade:
@@ -71,3 +129,33 @@ def parse_thresholds(value: str) -> tuple[float, float]:
 def plan_type_words(name: object) -> str:
     """A plan type as a manager reads it: ``child_protection`` → ``child protection``."""
     return str(name).replace("_", " ")
+
+
+def plan_type_label(name: object, labels: Mapping[str, str] | None = None) -> str:
+    """The framework's label of a plan type (``Child Protection Plan``), else its name in
+    words with a capital (``looked_after`` → ``Looked after``)."""
+    if labels and name in labels:
+        return labels[name]  # type: ignore[index]
+    words = plan_type_words(name)
+    return words[:1].upper() + words[1:]
+
+
+def worded(series: pd.Series, words: Mapping[str, str] | Callable[[str], str]) -> pd.Series:
+    """``series`` (codes) in words, as a categorical: a code ``words`` lacks stays as it is.
+
+    Each distinct code is looked up once; the rows keep small integer codes into
+    the words, so a million-row column costs one factorise, not a million look-ups.
+    """
+    look_up = words if callable(words) else (lambda code: words.get(code, code))
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    shown = [look_up(u) for u in np.asarray(uniques, dtype=object).tolist()]
+    # Two codes may share a word: the categories are the distinct words.
+    word_codes, categories = pd.factorize(pd.Series(shown, dtype=object))
+    remap = np.append(word_codes, -1)  # code -1 (missing) stays missing
+    values = pd.Categorical.from_codes(remap[codes], categories=categories)
+    return pd.Series(values, index=series.index, name=series.name)
+
+
+def plan_types_worded(series: pd.Series, labels: Mapping[str, str] | None = None) -> pd.Series:
+    """A plan type column in words: the framework's labels, else :func:`plan_type_label`."""
+    return worded(series, lambda name: plan_type_label(name, labels))

@@ -92,7 +92,9 @@ def _frame(rows, columns) -> pd.DataFrame:
         elif c in ("days_late", "row"):
             frame[c] = frame[c].astype("int64")
         elif c in TEXT or c in ("check", "value", "file", "reason"):
-            frame[c] = frame[c].astype("str")
+            # Text with its absent values kept absent, in every pandas ("str"
+            # made None the text 'None' before pandas 3).
+            frame[c] = pd.Series(frame[c].to_numpy(dtype=object), index=frame.index, dtype="str")
     return frame
 
 

@@ -54,8 +54,8 @@ def test_names_read_in_several_chunks():
     import pyarrow as pa
 
     chunked = pa.chunked_array([["b", None], ["a", "b"]], type=pa.large_string())
-    names = pd.Series(pd.arrays.ArrowStringArray(chunked), dtype="str")
-    assert names.array._pa_array.num_chunks == 2
+    names = pd.Series(pd.arrays.ArrowStringArray(chunked), dtype="string[pyarrow]")
+    assert pa.array(names.array).num_chunks == 2
     cat = sorted_categorical(np.array([3, 2, 1, 0]), names)
     assert list(cat.categories) == ["a", "b"]
     assert cat.astype(object).tolist()[:2] == ["b", "a"]

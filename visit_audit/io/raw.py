@@ -307,6 +307,22 @@ class _NotUtf8(Exception):
     pass
 
 
+def _arrow_owned(data: bytes, offset: int) -> pa.Buffer:
+    """``data[offset:]`` copied into memory Arrow owns.
+
+    Arrow's threaded CSV reader can let go of its input on one of Arrow's own
+    threads, after ``read_csv`` has returned. A buffer that wraps a Python
+    object (``pa.py_buffer``) must take the GIL to be freed; on those threads,
+    while the interpreter shuts down, that ends the process with SIGABRT
+    ("terminate called without an active exception"), one run in a hundred
+    or so. Memory Arrow owns is freed without Python.
+    """
+    view = memoryview(data)[offset:]
+    copy = pa.allocate_buffer(len(view))
+    pa.FixedSizeBufferWriter(copy).write(view)
+    return copy
+
+
 def _arrow_csv(
     data: bytes,
     offset: int,
@@ -326,7 +342,7 @@ def _arrow_csv(
 
     try:
         table = pcsv.read_csv(
-            pa.BufferReader(pa.py_buffer(data)[offset:]),
+            pa.BufferReader(_arrow_owned(data, offset)),
             read_options=pcsv.ReadOptions(
                 autogenerate_column_names=True, use_threads=not numbered, block_size=1 << 24
             ),

@@ -70,6 +70,7 @@ class AuditOptions:
     cases_date_format: str | None = None
     visits_date_format: str | None = None
     key: bytes | None = None  # pseudonymise every output with this key
+    history: Path | None = None  # record the run in this history file (needs a period)
     today: dt.date | None = None  # for tests: what "today" is
     closed_days: Path | None = None  # --closed-days: more local non-working days
     compare: str | None = None  # --compare: a second framework for the same extracts
@@ -404,23 +405,42 @@ def merge_unrecognised(parts: Sequence[dict[str, dict[str, int]]]) -> dict[str, 
 
 
 def audit(options: AuditOptions, step: Step = _no_step) -> AuditResult:
-    """One whole audit run: read both extracts, check them, audit, pseudonymise if asked.
+    """One whole audit run: read both extracts, check them, audit, pseudonymise if
+    asked, and record it in the history if one is given.
 
     With ``options.compare`` the same extracts are audited under that framework
     too, and the result carries its summary (``result.compare``)."""
+    if options.history is not None:
+        from visit_audit.history import require_period
+
+        require_period(options.period)
     if options.compare:
         from visit_audit.compare import audit_compared
 
-        return audit_compared(options, step)
-    loaded = load_inputs(options, step)
-    return audit_loaded(
-        loaded,
-        as_of=options.resolved_as_of(),
-        period=options.period,
-        region=options.region,
-        key=options.key,
-        step=step,
-    )
+        result = audit_compared(options, step)
+    else:
+        result = audit_loaded(
+            load_inputs(options, step),
+            as_of=options.resolved_as_of(),
+            period=options.period,
+            region=options.region,
+            key=options.key,
+            step=step,
+        )
+    if options.history is not None:
+        step("recording the run in the history")
+        record_history(result, options.history, key=options.key)
+    return result
+
+
+def record_history(result: AuditResult, path: Path, *, key: bytes | None = None) -> None:
+    """Record ``result`` (already pseudonymised when ``key`` is given) in the
+    history file and fill its ``changes`` and ``trend`` from it."""
+    from visit_audit.history import record
+
+    recorded = record(path, result, key=key)
+    result.changes = recorded.changes
+    result.trend = recorded.trend
 
 
 def audit_files(

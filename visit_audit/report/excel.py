@@ -173,6 +173,10 @@ def _write_workbook(result: AuditResult, fh: BinaryIO, thresholds: tuple[float, 
 
         lists("Overdue", OVERDUE_COLUMNS, overdue_list(result), bars="days_overdue")
         lists("Due soon", DUE_SOON_COLUMNS, due_soon_list(result))
+        if result.changes is not None:
+            _changes_sheet(wb, fmt, result)
+        if result.trend is not None:
+            _trend_sheet(wb, fmt, result)
         lists("Findings", FINDINGS_COLUMNS, result.findings)
         q = result.quality
         quality = q.assign(
@@ -725,3 +729,156 @@ def _compare_sheet(
             grades = fmt.grade_total if total else fmt.grade
             ws.write_number(row, first + width - 1, pct / 100.0, grades[grade_of(pct, thresholds)])
         row += 1
+
+
+# --- history: Changes and Trend ----------------------------------------------------------
+
+CHANGES_COLUMNS = _cols(
+    ("Change", "change"),
+    *_WHO,
+    ("Kind", "kind"),
+    ("Due date", "due_date", "date"),
+    ("Periods overdue", "periods", "int"),
+    ("Now", "now"),
+    ("Days overdue", "days_overdue", "int"),
+    *_STAFF,
+)
+CHANGE_NAMES = {
+    "newly_overdue": "Newly overdue",
+    "still_overdue": "Still overdue",
+    "no_longer_overdue": "No longer overdue",
+}
+# What became of a deadline in this run (no longer overdue: met late, or the episode ended).
+NOW_WORDS = {
+    "overdue": "overdue",
+    "late": "visited late",
+    "missed": "missed (episode ended)",
+    "on_time": "met",
+    "pending": "not yet due",
+}
+NOT_ASSESSED = "not in this run"
+TREND_SHEET = "Trend"
+ALL_TEAMS = "All teams"
+
+
+def _changes_sheet(wb: Workbook, fmt: _Formats, result: AuditResult) -> None:
+    """**Changes**: the deadlines newly overdue, still overdue (for how many
+    periods running) and no longer overdue since the previous period, each with
+    its worker and team in this run where this run assessed it."""
+    from visit_audit.views.changes import with_staff
+
+    changes = result.changes or {}
+    parts = []
+    for name, label in CHANGE_NAMES.items():
+        keys = changes[name]
+        if "periods" not in keys:
+            keys = keys.assign(periods=1 if name == "newly_overdue" else np.nan)
+        rows = with_staff(keys, result.deadlines)
+        status = rows["status"].astype(object)
+        parts.append(
+            rows.assign(
+                change=label,
+                now=status.map(NOW_WORDS).where(status.notna(), NOT_ASSESSED),
+                days_overdue=rows["days_late"].where(status == "overdue"),
+            )
+        )
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    frame = frame.assign(periods=pd.to_numeric(frame["periods"]).astype("Float64"))
+    _list_sheets(wb, fmt, "Changes", CHANGES_COLUMNS, frame)
+
+
+def trend_table(trend: pd.DataFrame) -> pd.DataFrame:
+    """One row per period (oldest first), one column of % on time for all teams
+    and then each team; blank where a team had no deadline in the period."""
+    known = trend.loc[trend["deadlines"] > 0]
+    wide = known.assign(
+        team=known["team"].astype(object).where(known["team"].notna(), ALL_TEAMS)
+    ).pivot_table(
+        index=["period_from", "period_to"],
+        columns="team",
+        values="percent_on_time",
+        aggfunc="first",
+        sort=True,
+    )
+    periods = trend[["period_from", "period_to"]].drop_duplicates()
+    periods = periods.sort_values(["period_to", "period_from"], kind="stable")
+    wide = wide.reindex(pd.MultiIndex.from_frame(periods))
+    teams = sorted(c for c in wide.columns if c != ALL_TEAMS)
+    columns = ([ALL_TEAMS] if ALL_TEAMS in wide.columns else []) + teams
+    return wide.reindex(columns=columns).reset_index()
+
+
+def _trend_sheet(wb: Workbook, fmt: _Formats, result: AuditResult) -> None:
+    """**Trend**: % on time per recorded period, for all teams and for each
+    team, as a table and a native line chart."""
+    from visit_audit.report.terminal import period_label
+
+    table = trend_table(result.trend)
+    names = [c for c in table.columns if c not in ("period_from", "period_to")]
+    ws = wb.add_worksheet(TREND_SHEET)
+    _print_setup(ws)
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, len(names), 13)
+    ws.write_string(0, 0, "% on time by period", fmt.title)
+    ws.write_string(
+        1,
+        0,
+        f"Every period of framework {result.framework} recorded in the history, oldest first; "
+        "blank where a team had no deadline in the period.",
+    )
+    chart_rows = 22
+    head = 3 + chart_rows
+    header = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "bottom": 1, "text_wrap": True})
+    ws.write_string(head, 0, "Period", header)
+    for col, name in enumerate(names, start=1):
+        ws.write_string(head, col, str(name), header)
+    ws.set_row(head, 30)
+    lows = []
+    for i, row in enumerate(table.itertuples(index=False), start=head + 1):
+        lo, hi = (dt.date.fromisoformat(d) for d in (row[0], row[1]))
+        ws.write_string(i, 0, period_label(lo, hi))
+        for col, value in enumerate(row[2:], start=1):
+            if value is not None and not pd.isna(value):
+                ws.write_number(i, col, float(value) / 100.0, fmt.percent)
+                lows.append(float(value))
+    last = head + len(table)
+    ws.freeze_panes(head + 1, 1)
+    if not len(table):
+        return
+    chart = wb.add_chart({"type": "line"})
+    palette = ["#4472C4", "#ED7D31", "#A5A5A5", "#FFC000", "#5B9BD5", "#70AD47", "#9E480E"]
+    for col, name in enumerate(names, start=1):
+        overall = name == ALL_TEAMS
+        colour = "#000000" if overall else palette[(col - 2) % len(palette)]
+        chart.add_series(
+            {
+                "name": [TREND_SHEET, head, col],
+                "categories": [TREND_SHEET, head + 1, 0, last, 0],
+                "values": [TREND_SHEET, head + 1, col, last, col],
+                "line": {"color": colour, "width": 3.0 if overall else 1.5},
+                "marker": {
+                    "type": "circle",
+                    "size": 6 if overall else 4,
+                    "fill": {"color": colour},
+                    "border": {"color": colour},
+                },
+                "data_labels": {"value": True, "num_format": "0.0%", "position": "above"}
+                if overall
+                else {},
+            }
+        )
+    floor = max(0.0, math.floor((min(lows, default=100.0) - 5) / 10.0) * 10.0)
+    chart.set_title({"name": "% on time per period", "name_font": {"size": 12, "bold": True}})
+    chart.set_y_axis(
+        {
+            "min": floor / 100.0,
+            "max": 1,
+            "num_format": "0%",
+            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+        }
+    )
+    chart.set_x_axis({"name": "Period"})
+    chart.set_legend({"position": "right"})
+    chart.show_blanks_as("gap")
+    chart.set_size({"width": 900, "height": 20 * chart_rows})
+    ws.insert_chart(3, 0, chart, {"x_offset": 5, "y_offset": 0})

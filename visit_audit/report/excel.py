@@ -758,6 +758,13 @@ NOW_WORDS = {
 }
 NOT_ASSESSED = "not in this run"
 TREND_SHEET = "Trend"
+# Ten colours told apart in print and by most colour-blind readers (Tableau 10),
+# then the same colours again with another marker.
+TREND_COLOURS = (
+    "#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F",
+    "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F", "#BAB0AC",
+)  # fmt: skip
+TREND_MARKERS = ("circle", "square", "diamond", "triangle")
 ALL_TEAMS = "All teams"
 
 
@@ -815,10 +822,16 @@ def _trend_sheet(wb: Workbook, fmt: _Formats, result: AuditResult) -> None:
 
     table = trend_table(result.trend)
     names = [c for c in table.columns if c not in ("period_from", "period_to")]
+    labels = [
+        period_label(dt.date.fromisoformat(lo), dt.date.fromisoformat(hi))
+        for lo, hi in zip(table["period_from"], table["period_to"], strict=True)
+    ]
     ws = wb.add_worksheet(TREND_SHEET)
     _print_setup(ws)
-    ws.set_column(0, 0, 24)
+    first_width = max([10, *(len(p) + 2 for p in labels)])
+    ws.set_column(0, 0, first_width)
     ws.set_column(1, len(names), 13)
+    table_pixels = first_width * 7 + 5 + len(names) * (13 * 7 + 5)
     ws.write_string(0, 0, "% on time by period", fmt.title)
     ws.write_string(
         1,
@@ -828,15 +841,16 @@ def _trend_sheet(wb: Workbook, fmt: _Formats, result: AuditResult) -> None:
     )
     chart_rows = 22
     head = 3 + chart_rows
-    header = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "bottom": 1, "text_wrap": True})
-    ws.write_string(head, 0, "Period", header)
+    header = {"bold": True, "bg_color": "#D9E1F2", "bottom": 1, "text_wrap": True}
+    ws.write_string(head, 0, "Period", wb.add_format({**header, "valign": "bottom"}))
+    right = wb.add_format({**header, "valign": "bottom", "align": "right"})
     for col, name in enumerate(names, start=1):
-        ws.write_string(head, col, str(name), header)
-    ws.set_row(head, 30)
+        ws.write_string(head, col, str(name), right)
+    longest = max([len(str(n)) for n in names] or [1])
+    ws.set_row(head, 15 * min(4, math.ceil(longest / 11)))
     lows = []
     for i, row in enumerate(table.itertuples(index=False), start=head + 1):
-        lo, hi = (dt.date.fromisoformat(d) for d in (row[0], row[1]))
-        ws.write_string(i, 0, period_label(lo, hi))
+        ws.write_string(i, 0, labels[i - head - 1])
         for col, value in enumerate(row[2:], start=1):
             if value is not None and not pd.isna(value):
                 ws.write_number(i, col, float(value) / 100.0, fmt.percent)
@@ -846,10 +860,10 @@ def _trend_sheet(wb: Workbook, fmt: _Formats, result: AuditResult) -> None:
     if not len(table):
         return
     chart = wb.add_chart({"type": "line"})
-    palette = ["#4472C4", "#ED7D31", "#A5A5A5", "#FFC000", "#5B9BD5", "#70AD47", "#9E480E"]
     for col, name in enumerate(names, start=1):
         overall = name == ALL_TEAMS
-        colour = "#000000" if overall else palette[(col - 2) % len(palette)]
+        colour = "#000000" if overall else TREND_COLOURS[(col - 2) % len(TREND_COLOURS)]
+        shape = "circle" if overall else TREND_MARKERS[(col - 2) // len(TREND_COLOURS) % 4]
         chart.add_series(
             {
                 "name": [TREND_SHEET, head, col],
@@ -857,8 +871,8 @@ def _trend_sheet(wb: Workbook, fmt: _Formats, result: AuditResult) -> None:
                 "values": [TREND_SHEET, head + 1, col, last, col],
                 "line": {"color": colour, "width": 3.0 if overall else 1.5},
                 "marker": {
-                    "type": "circle",
-                    "size": 6 if overall else 4,
+                    "type": shape,
+                    "size": 6 if overall else 5,
                     "fill": {"color": colour},
                     "border": {"color": colour},
                 },
@@ -880,5 +894,5 @@ def _trend_sheet(wb: Workbook, fmt: _Formats, result: AuditResult) -> None:
     chart.set_x_axis({"name": "Period"})
     chart.set_legend({"position": "right"})
     chart.show_blanks_as("gap")
-    chart.set_size({"width": 900, "height": 20 * chart_rows})
+    chart.set_size({"width": max(720, table_pixels), "height": 20 * chart_rows})
     ws.insert_chart(3, 0, chart, {"x_offset": 5, "y_offset": 0})

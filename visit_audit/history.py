@@ -239,9 +239,12 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
 def _check_kind(conn: sqlite3.Connection, path: Path) -> int:
     """The file's schema version; a file of another application or a newer
     visit-audit is refused."""
-    app = conn.execute("PRAGMA application_id").fetchone()[0]
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    # One statement, so one snapshot: another run's migration is seen whole or not at all.
+    app, version, tables = conn.execute(
+        "SELECT (SELECT application_id FROM pragma_application_id),"
+        " (SELECT user_version FROM pragma_user_version),"
+        " (SELECT count(*) FROM sqlite_master)"
+    ).fetchone()
     if app not in (0, APPLICATION_ID) or (app == 0 and (version or tables)):
         raise HistoryError(
             f"{path} is an SQLite file but not a visit-audit history: give another file name"

@@ -689,6 +689,7 @@ def render_changes(result: AuditResult, console: Console, top: int = LONGEST_RUN
     console.print(line)
     if not still or top <= 0:
         return
+    console.print()
     rows = with_staff(changes["still_overdue"], result.deadlines)
     rows = rows.sort_values(
         ["periods", "days_late"], ascending=False, kind="stable", na_position="last"

@@ -411,7 +411,7 @@ def test_real_ids_and_pseudonyms_never_share_a_file(extract, tmp_path):
 
 def test_a_result_that_is_not_pseudonymised_is_refused_under_a_key(monthly, tmp_path):
     runs, _, _ = monthly
-    with pytest.raises(InputError, match="not pseudonyms"):
+    with pytest.raises(InputError, match="not all pseudonyms"):
         history.record(tmp_path / "p.sqlite", runs["2026-08"], key=KEY)
 
 

@@ -277,8 +277,9 @@ def record(path: str | Path, result: AuditResult, *, key: bytes | None = None) -
     if result.period is None:
         raise HistoryError(_NEEDS_PERIOD)
     scheme = id_scheme(key)
+    workers = worker_summary(result)
     if scheme != REAL_IDS:
-        _check_pseudonymised(result)
+        _check_pseudonymised(result.findings, workers)
     lo, hi = (_iso(d) for d in result.period)
     with connect(path, create=True) as conn:
         conn.execute("BEGIN IMMEDIATE")
@@ -289,7 +290,7 @@ def record(path: str | Path, result: AuditResult, *, key: bytes | None = None) -
                 (result.framework, lo, hi),
             )
             run_id = _insert_run(conn, result, lo, hi)
-            _insert_summaries(conn, run_id, result)
+            _insert_summaries(conn, run_id, result, workers)
             _insert_findings(conn, run_id, result.findings)
             changes = _changes(conn, result, lo)
             trend = _trend(conn, result.framework)
@@ -336,20 +337,19 @@ def _check_ids(conn: sqlite3.Connection, path: Path, scheme: str) -> None:
     raise HistoryError(f"{path} {why}")
 
 
-def _check_pseudonymised(result: AuditResult) -> None:
-    """Every id about to be written is a pseudonym (a real id must never reach
-    a pseudonymised history, whatever route the result took)."""
+def _check_pseudonymised(findings: pd.DataFrame, workers: dict[str, dict]) -> None:
+    """Every id and worker about to be written is a pseudonym (a real id must
+    never reach a pseudonymised history, whatever route the result took)."""
     from visit_audit.privacy import HEX_DIGITS, PREFIXES
 
-    for frame in (result.findings, result.deadlines):
-        for column, prefix in PREFIXES.items():
-            values = frame[column].dropna().astype(object)
-            pattern = rf"{prefix}[0-9a-f]{{{HEX_DIGITS}}}"
-            if len(values) and not values.astype(str).str.fullmatch(pattern).all():
-                raise HistoryError(
-                    f"the result's {column} column holds values that are not pseudonyms; "
-                    "nothing was recorded"
-                )
+    given = {c: pd.unique(findings[c].dropna().astype(object)) for c in ("child_id", "episode_id")}
+    given["worker"] = [w for w in workers if w != NO_WORKER]
+    for column, values in given.items():
+        pattern = rf"{PREFIXES[column]}[0-9a-f]{{{HEX_DIGITS}}}"
+        if len(values) and not pd.Series(values, dtype=object).str.fullmatch(pattern).all():
+            raise HistoryError(
+                f"the result's {column} values are not all pseudonyms; nothing was recorded"
+            )
 
 
 def _insert_run(conn: sqlite3.Connection, result: AuditResult, lo: str, hi: str) -> int:
@@ -376,12 +376,14 @@ def _insert_run(conn: sqlite3.Connection, result: AuditResult, lo: str, hi: str)
     return run_id
 
 
-def _insert_summaries(conn: sqlite3.Connection, run_id: int, result: AuditResult) -> None:
+def _insert_summaries(
+    conn: sqlite3.Connection, run_id: int, result: AuditResult, workers: dict[str, dict]
+) -> None:
     summary = result.summary or {}
     rows = [("overall", "", summary["overall"])] if "overall" in summary else []
     for grouping in ("plan_type", "team"):
         rows += [(grouping, name, s) for name, s in (summary.get(f"by_{grouping}") or {}).items()]
-    rows += [("worker", name, s) for name, s in worker_summary(result).items()]
+    rows += [("worker", name, s) for name, s in workers.items()]
     columns = ", ".join(SUMMARY_FIELDS)
     conn.executemany(
         f"INSERT INTO summaries (run_id, grouping, name, {columns})"

@@ -191,11 +191,14 @@ def connect(path: str | Path, *, create: bool = False) -> Iterator[sqlite3.Conne
     except sqlite3.DatabaseError as e:
         if conn.in_transaction:
             conn.rollback()
-        if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
-            raise HistoryError(
-                f"{path} is busy: another run held it for over {BUSY_SECONDS:g} seconds; "
-                "try again when it has finished"
-            ) from None
+        if isinstance(e, sqlite3.OperationalError):
+            if "locked" in str(e) or "busy" in str(e):
+                raise HistoryError(
+                    f"{path} is busy: another run held it for over {BUSY_SECONDS:g} seconds; "
+                    "try again when it has finished"
+                ) from None
+            raise HistoryError(f"cannot use the history file {path}: {e}") from None
+        # "file is not a database", "database disk image is malformed"
         raise HistoryError(f"{path} is not a readable visit-audit history file ({e})") from None
     finally:
         conn.close()
@@ -399,14 +402,16 @@ def worker_summary(result: AuditResult) -> dict[str, dict]:
     """Deadlines in scope by worker, counted from the result's own deadlines
     (so a pseudonymised result gives pseudonyms); episodes and children are not
     counted per worker here."""
+    # The summary's own tally (one bincount of codes), as the team figures are counted.
     from visit_audit.views.summary import _codes, _counts
 
     deadlines = result.deadlines
     if not len(deadlines):
         return {}
     scope = in_scope(deadlines, result.period)
-    label = lambda n: NO_WORKER if n is None or pd.isna(n) or str(n) == "" else str(n)  # noqa: E731
-    tally = _counts(_codes(deadlines["worker"]), _codes(deadlines["status"]), scope, label=label)
+    tally = _counts(
+        _codes(deadlines["worker"]), _codes(deadlines["status"]), scope, label=_worker_label
+    )
     out = {}
     for name in sorted(tally.index, key=str):
         counts = {s: int(tally.at[name, s]) for s in ("on_time", "late", "missed", "overdue")}
@@ -419,6 +424,10 @@ def worker_summary(result: AuditResult) -> dict[str, dict]:
             "percent_on_time": round(100.0 * counts["on_time"] / total, 1) if total else 100.0,
         }
     return out
+
+
+def _worker_label(name: object) -> str:
+    return NO_WORKER if name is None or pd.isna(name) or str(name) == "" else str(name)
 
 
 def _number(value):

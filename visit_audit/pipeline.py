@@ -454,6 +454,7 @@ def audit_files(
     date_to: str | dt.date | None = None,
     region: str = "england",
     mapping: str | Path | None = None,
+    history: str | Path | None = None,
     **reading: str | None,
 ) -> AuditResult:
     """Audit two extract files, as ``visit-audit audit`` does, and return the result.
@@ -462,8 +463,10 @@ def audit_files(
     ``date_from``/``date_to`` as the command's options (dates as ``date``,
     ISO or UK text); ``reading``: ``cases_sheet``, ``visits_sheet``,
     ``date_format``, ``cases_date_format``, ``visits_date_format``; also
-    ``closed_days`` (a file of local non-working days) and ``compare`` (a second
-    framework, whose summary lands in ``result.compare``).
+    ``closed_days`` (a file of local non-working days), ``compare`` (a second
+    framework, whose summary lands in ``result.compare``) and ``history`` (a
+    history file to record the run in, with a period, which fills
+    ``result.changes`` and ``result.trend``).
     The result's frames (``findings``, ``upcoming``, ``quality``,
     ``rejected``, ``deadlines``) are pandas DataFrames.
     """
@@ -478,6 +481,7 @@ def audit_files(
         period=period,
         region=region,
         mapping=Path(mapping) if mapping else None,
+        history=Path(history) if history else None,
         **reading,  # type: ignore[arg-type]
     )
     return audit(options)

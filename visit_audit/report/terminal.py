@@ -678,7 +678,9 @@ def render_changes(result: AuditResult, console: Console, top: int = LONGEST_RUN
     new, gone, still = (
         len(changes[k]) for k in ("newly_overdue", "no_longer_overdue", "still_overdue")
     )
-    console.print(Text(f"Since {period_label(lo, hi)}", style="bold"))
+    label = period_label(lo, hi)
+    since = f"Since the period {label}" if " to " in label else f"Since {label}"
+    console.print(Text(since, style="bold"))
     line = Text()
     line.append(f"{new:,} newly overdue", style="bold red" if new else "")
     line.append(", ")

@@ -49,7 +49,11 @@ def compare(
     earlier: Iterable[pd.DataFrame] = (),
 ) -> dict[str, pd.DataFrame]:
     """The three lists, given the overdue keys of this run, of the previous
-    period (None: there is none) and of each period before that, latest first.
+    period and of each period before that, latest first.
+
+    With no previous period (None) the three lists are empty: nothing can be
+    said to have changed, and a deadline overdue for a year is not "newly"
+    overdue because this is the first period recorded.
 
     ``still_overdue`` has ``periods``: in how many periods in a row, this one
     included, the deadline was overdue (2 when only the previous period had it).
@@ -57,7 +61,12 @@ def compare(
     """
     current = current.drop_duplicates(list(KEY_COLUMNS))
     if previous is None:
-        previous = current.iloc[:0]
+        none = _sorted(current.iloc[:0])
+        return {
+            "newly_overdue": none,
+            "no_longer_overdue": none,
+            "still_overdue": none.assign(periods=pd.Series(dtype=np.int64)),
+        }
     previous = previous.drop_duplicates(list(KEY_COLUMNS))
     now, then = _index(current), _index(previous)
     in_both = now.isin(then)

@@ -765,7 +765,6 @@ TREND_COLOURS = (
     "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F", "#BAB0AC",
 )  # fmt: skip
 TREND_MARKERS = ("circle", "square", "diamond", "triangle")
-ALL_TEAMS = "All teams"
 
 
 def _changes_sheet(wb: Workbook, fmt: _Formats, result: AuditResult) -> None:
@@ -794,33 +793,13 @@ def _changes_sheet(wb: Workbook, fmt: _Formats, result: AuditResult) -> None:
     _list_sheets(wb, fmt, "Changes", CHANGES_COLUMNS, frame)
 
 
-def trend_table(trend: pd.DataFrame) -> pd.DataFrame:
-    """One row per period (oldest first), one column of % on time for all teams
-    and then each team; blank where a team had no deadline in the period."""
-    known = trend.loc[trend["deadlines"] > 0]
-    wide = known.assign(
-        team=known["team"].astype(object).where(known["team"].notna(), ALL_TEAMS)
-    ).pivot_table(
-        index=["period_from", "period_to"],
-        columns="team",
-        values="percent_on_time",
-        aggfunc="first",
-        sort=True,
-    )
-    periods = trend[["period_from", "period_to"]].drop_duplicates()
-    periods = periods.sort_values(["period_to", "period_from"], kind="stable")
-    wide = wide.reindex(pd.MultiIndex.from_frame(periods))
-    teams = sorted(c for c in wide.columns if c != ALL_TEAMS)
-    columns = ([ALL_TEAMS] if ALL_TEAMS in wide.columns else []) + teams
-    return wide.reindex(columns=columns).reset_index()
-
-
 def _trend_sheet(wb: Workbook, fmt: _Formats, result: AuditResult) -> None:
     """**Trend**: % on time per recorded period, for all teams and for each
     team, as a table and a native line chart."""
-    from visit_audit.report.terminal import period_label
+    from visit_audit.views.changes import ALL_TEAMS, trend_by_team
+    from visit_audit.views.labels import period_label
 
-    table = trend_table(result.trend)
+    table = trend_by_team(result.trend)
     names = [c for c in table.columns if c not in ("period_from", "period_to")]
     labels = [
         period_label(dt.date.fromisoformat(lo), dt.date.fromisoformat(hi))
@@ -857,7 +836,7 @@ def _trend_sheet(wb: Workbook, fmt: _Formats, result: AuditResult) -> None:
                 lows.append(float(value))
     last = head + len(table)
     ws.freeze_panes(head + 1, 1)
-    if not len(table):
+    if not len(table) or not names:  # no period with a deadline: nothing to draw
         return
     chart = wb.add_chart({"type": "line"})
     for col, name in enumerate(names, start=1):

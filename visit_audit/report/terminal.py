@@ -27,6 +27,7 @@ from visit_audit.views.labels import (
     SUMMARY_HEADINGS,
     THRESHOLDS,
     plan_type_label,
+    period_label,
 )
 from visit_audit.views.labels import grade as _label_grade
 from visit_audit.views.lists import due_soon_by_worker, overdue_list
@@ -787,11 +788,3 @@ def sparkline(values: list[float], span: float = SPARK_SPAN) -> str:
     low = min(min(values), high - span)
     top = len(SPARKS) - 1
     return "".join(SPARKS[round((v - low) / (high - low) * top)] for v in values)
-
-
-def period_label(lo: dt.date, hi: dt.date) -> str:
-    """A whole calendar month as ``Aug 2026``; any other period ``1 Aug 2026 to 15 Aug 2026``."""
-    next_day = hi + dt.timedelta(days=1)
-    if lo.day == 1 and next_day.day == 1 and (lo.year, lo.month) == (hi.year, hi.month):
-        return f"{lo:%b %Y}"
-    return f"{_day(lo)} to {_day(hi)}"

@@ -19,6 +19,7 @@ from visit_audit.result import plain_text
 KEY_COLUMNS: tuple[str, ...] = ("child_id", "episode_id", "plan_type", "kind", "due_date")
 CHANGE_LISTS: tuple[str, ...] = ("newly_overdue", "no_longer_overdue", "still_overdue")
 _TEXT_KEYS = KEY_COLUMNS[:-1]
+ALL_TEAMS = "All teams"
 
 
 def key_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -103,3 +104,24 @@ def with_staff(keys: pd.DataFrame, deadlines: pd.DataFrame) -> pd.DataFrame:
     mine = key_frame(mine).assign(**{c: mine[c].to_numpy() for c in wanted})
     mine = mine.drop_duplicates(list(KEY_COLUMNS), keep="last")
     return keys.merge(mine, on=list(KEY_COLUMNS), how="left", sort=False)
+
+
+def trend_by_team(trend: pd.DataFrame) -> pd.DataFrame:
+    """One row per period (oldest first), one column of % on time for all teams
+    and then each team; blank where a team had no deadline in the period."""
+    known = trend.loc[trend["deadlines"] > 0]
+    wide = known.assign(
+        team=known["team"].astype(object).where(known["team"].notna(), ALL_TEAMS)
+    ).pivot_table(
+        index=["period_from", "period_to"],
+        columns="team",
+        values="percent_on_time",
+        aggfunc="first",
+        sort=True,
+    )
+    periods = trend[["period_from", "period_to"]].drop_duplicates()
+    periods = periods.sort_values(["period_to", "period_from"], kind="stable")
+    wide = wide.reindex(pd.MultiIndex.from_frame(periods))
+    teams = sorted(c for c in wide.columns if c != ALL_TEAMS)
+    columns = ([ALL_TEAMS] if ALL_TEAMS in wide.columns else []) + teams
+    return wide.reindex(columns=columns).reset_index()

@@ -773,7 +773,7 @@ def _trend_line(values: list[float]) -> Text:
     text.append(sparkline(values), style="bold")
     low, high = min(values), max(values)
     text.append(f" {values[0]:.1f}% to {values[-1]:.1f}%")
-    if len(values) > 2:
+    if len(values) > 2 and high > low:
         text.append(f" (low {low:.1f}%, high {high:.1f}%)")
     return text
 

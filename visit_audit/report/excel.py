@@ -855,23 +855,29 @@ def _trend_sheet(wb: Workbook, fmt: _Formats, result: AuditResult) -> None:
                     "fill": {"color": colour},
                     "border": {"color": colour},
                 },
-                "data_labels": {"value": True, "num_format": "0.0%", "position": "above"}
+                "data_labels": {
+                    "value": True,
+                    "num_format": "0.0%",
+                    "position": "above",
+                    "font": {"size": 10, "bold": True},
+                }
                 if overall
                 else {},
             }
         )
     floor = max(0.0, math.floor((min(lows, default=100.0) - 5) / 10.0) * 10.0)
-    chart.set_title({"name": "% on time per period", "name_font": {"size": 12, "bold": True}})
+    chart.set_title({"name": "% on time per period", "name_font": {"size": 14, "bold": True}})
     chart.set_y_axis(
         {
             "min": floor / 100.0,
             "max": 1,
             "num_format": "0%",
+            "num_font": {"size": 11},
             "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
         }
     )
-    chart.set_x_axis({"name": "Period"})
-    chart.set_legend({"position": "right"})
+    chart.set_x_axis({"num_font": {"size": 11}})
+    chart.set_legend({"position": "right", "font": {"size": 11}})
     chart.show_blanks_as("gap")
     chart.set_size({"width": max(720, table_pixels), "height": 20 * chart_rows})
     ws.insert_chart(3, 0, chart, {"x_offset": 5, "y_offset": 0})

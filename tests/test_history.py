@@ -138,6 +138,18 @@ def test_rerun_of_a_period_replaces_it_whole(monthly):
     assert workers > 0
 
 
+def test_trend_holds_the_periods_up_to_this_one(monthly):
+    runs, rerun, _ = monthly
+    oct_ = runs["2026-10"]
+    assert list(oct_.trend["period_from"].unique()) == [f"{m}-01" for m in MONTHS]
+    overall = oct_.trend.loc[oct_.trend["team"].isna()]
+    assert list(overall["percent_on_time"]) == [
+        r.summary["overall"]["percent_on_time"] for r in (runs["2026-08"], runs["2026-09"], oct_)
+    ]
+    # September rerun after October: its trend stops at September.
+    assert list(rerun.trend["period_from"].unique()) == ["2026-08-01", "2026-09-01"]
+
+
 def test_changes_equal_the_set_arithmetic_of_two_runs_overdue_findings(monthly):
     runs, rerun, _ = monthly
     aug, sep, oct_ = runs["2026-08"], runs["2026-09"], runs["2026-10"]

@@ -296,7 +296,7 @@ def record(path: str | Path, result: AuditResult, *, key: bytes | None = None) -
             _insert_summaries(conn, run_id, result, workers)
             _insert_findings(conn, run_id, result.findings)
             changes = _changes(conn, result, lo)
-            trend = _trend(conn, result.framework)
+            trend = _trend(conn, result.framework, hi)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -492,14 +492,16 @@ def _changes(conn: sqlite3.Connection, result: AuditResult, lo: str) -> dict:
     return {"previous": {"from": previous[1], "to": previous[2]} if previous else None, **lists}
 
 
-def _trend(conn: sqlite3.Connection, framework: str) -> pd.DataFrame:
+def _trend(conn: sqlite3.Connection, framework: str, up_to: str) -> pd.DataFrame:
+    """% on time of the framework's periods that end by ``up_to`` (a rerun of an
+    earlier month shows the trend as it stood then, not the months after it)."""
     rows = conn.execute(
         "SELECT r.period_from, r.period_to, r.as_of,"
         " CASE s.grouping WHEN 'team' THEN s.name END, s.deadlines, s.percent_on_time"
         " FROM runs r JOIN summaries s ON s.run_id = r.id"
-        " WHERE r.framework = ? AND s.grouping IN ('overall', 'team')"
+        " WHERE r.framework = ? AND r.period_to <= ? AND s.grouping IN ('overall', 'team')"
         " ORDER BY r.period_to, r.period_from, s.grouping, s.name",
-        (framework,),
+        (framework, up_to),
     ).fetchall()
     return pd.DataFrame(rows, columns=list(TREND_COLUMNS))
 

@@ -519,6 +519,16 @@ def test_history_command_json_is_the_periods_of_the_spec(monthly):
         assert {k: p[k] for k in OVERALL} == {k: result.summary["overall"][k] for k in OVERALL}
 
 
+def test_history_command_json_file_is_private_and_the_table_still_shows(monthly, tmp_path):
+    _, _, store = monthly
+    out = tmp_path / "periods.json"
+    got = run("history", "--history", store, "--json", out)
+    assert got.exit_code == 0
+    assert "Sep 2026" in got.output
+    assert _mode(out) == 0o600
+    assert json.loads(out.read_text(encoding="utf-8")) == {"periods": history.periods(store)}
+
+
 def test_history_command_by_team(monthly):
     runs, _, store = monthly
     got = run("history", "--history", store, "--by", "team", "--json", "-")

@@ -186,6 +186,7 @@ def audit(
     ),
     compare: str | None = typer.Option(
         None, "--compare", help="Audit under this framework too (NAME or FILE.toml), side by side."
+    ),
     history: Path | None = typer.Option(
         None,
         "--history",

@@ -303,4 +303,9 @@ def write_periods_json(periods: list[dict], target: str | Path) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    atomic_write(target, lambda fh: fh.write(text.encode("utf-8")))
+    data = text.encode("utf-8")
+
+    def write(fh: BinaryIO) -> None:
+        fh.write(data)
+
+    atomic_write(target, write)

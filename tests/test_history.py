@@ -34,6 +34,7 @@ from visit_audit.report.json import result_to_dict
 from visit_audit.report.terminal import render_summary, sparkline
 from visit_audit.sample import write_sample
 from visit_audit.views.changes import KEY_COLUMNS
+from visit_audit.views.labels import plan_type_label
 
 MONTHS = ("2026-08", "2026-09", "2026-10")
 TODAY = dt.date(2026, 11, 5)
@@ -632,14 +633,15 @@ def test_workbook_gains_changes_and_trend_sheets_with_a_line_chart(monthly, tmp_
     oct_ = runs["2026-10"]
     path = write_report(oct_, tmp_path / "r.xlsx")
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == [*SHEETS[:4], "Changes", "Trend", *SHEETS[4:]]
+    # After the sheets a manager acts on (Overdue, Due soon), before Findings.
+    assert wb.sheetnames == [*SHEETS[:3], "Changes", "Trend", *SHEETS[3:]]
     rows = list(wb["Changes"].iter_rows(values_only=True))
     assert rows[0][:7] == (
         "Change",
         "Child ID",
         "Episode ID",
         "Plan type",
-        "Kind",
+        "Rule",
         "Due date",
         "Periods overdue",
     )
@@ -656,7 +658,16 @@ def test_workbook_gains_changes_and_trend_sheets_with_a_line_chart(monthly, tmp_
     }
     still = [r for r in rows[1:] if r[0] == "Still overdue"]
     assert all(isinstance(r[5], dt.datetime) and r[6] >= 2 for r in still)
-    assert all(r[7] == "overdue" and r[9] is not None for r in still)  # worker from this run
+    assert all(r[7] == "Overdue" and r[9] is not None for r in still)  # worker from this run
+    assert {r[7] for r in rows[1:] if r[0] == "No longer overdue"} <= {
+        "Late",
+        "Missed",
+        "On time",
+        "Not in this run",
+    }
+    assert {r[3] for r in rows[1:]} <= set(oct_.plan_type_labels.values()) | {
+        plan_type_label(p) for p in oct_.summary["by_plan_type"]
+    }
     trend = [
         r
         for r in wb["Trend"].iter_rows(values_only=True)
@@ -679,6 +690,20 @@ def test_workbook_gains_changes_and_trend_sheets_with_a_line_chart(monthly, tmp_
         xml = "".join(z.read(n).decode("utf-8") for n in charts)
     assert "<c:lineChart>" in xml
     assert xml.count("<c:ser>") >= 1 + len(teams) + 2  # the line chart's and the two bar charts'
+
+
+def test_workbook_of_the_first_period_says_why_changes_is_empty(monthly, tmp_path):
+    from visit_audit.report.excel import write_report
+
+    runs, _, _ = monthly
+    path = write_report(runs["2026-08"], tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert wb["Changes"].max_row == 1  # the header only
+    with zipfile.ZipFile(path) as z:
+        drawings = "".join(
+            z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/drawings/")
+        )
+    assert "No earlier period of this framework is in the history" in drawings
 
 
 def test_workbook_without_a_history_keeps_its_sheets(extract, tmp_path):

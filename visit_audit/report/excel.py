@@ -733,14 +733,14 @@ def _compare_sheet(
 
 # --- history: Changes and Trend ----------------------------------------------------------
 
-CHANGES_COLUMNS = _cols(
-    ("Change", "change"),
+CHANGES_COLUMNS = _list(
+    "change",
     *_WHO,
-    ("Kind", "kind"),
-    ("Due date", "due_date", "date"),
-    ("Periods overdue", "periods", "int"),
-    ("Now", "now"),
-    ("Days overdue", "days_overdue", "int"),
+    "kind",
+    ("due_date", "date"),
+    ("periods", "int"),
+    "now",
+    ("days_overdue", "int"),
     *_STAFF,
 )
 CHANGE_NAMES = {
@@ -748,15 +748,7 @@ CHANGE_NAMES = {
     "still_overdue": "Still overdue",
     "no_longer_overdue": "No longer overdue",
 }
-# What became of a deadline in this run (no longer overdue: met late, or the episode ended).
-NOW_WORDS = {
-    "overdue": "overdue",
-    "late": "visited late",
-    "missed": "missed (episode ended)",
-    "on_time": "met",
-    "pending": "not yet due",
-}
-NOT_ASSESSED = "not in this run"
+NOT_ASSESSED = "Not in this run"  # the deadline's episode was not audited this time
 TREND_SHEET = "Trend"
 # Ten colours told apart in print and by most colour-blind readers (Tableau 10),
 # then the same colours again with another marker.
@@ -770,8 +762,9 @@ TREND_MARKERS = ("circle", "square", "diamond", "triangle")
 def _changes_sheet(wb: Workbook, fmt: _Formats, result: AuditResult) -> None:
     """**Changes**: the deadlines newly overdue, still overdue (for how many
     periods running) and no longer overdue since the previous period, each with
-    its worker and team in this run where this run assessed it."""
+    what it is now and its worker and team in this run, where this run assessed it."""
     from visit_audit.views.changes import with_staff
+    from visit_audit.views.labels import period_label
 
     changes = result.changes or {}
     parts = []
@@ -784,13 +777,23 @@ def _changes_sheet(wb: Workbook, fmt: _Formats, result: AuditResult) -> None:
         parts.append(
             rows.assign(
                 change=label,
-                now=status.map(NOW_WORDS).where(status.notna(), NOT_ASSESSED),
+                now=status.map(STATUS_WORDS).where(status.notna(), NOT_ASSESSED),
                 days_overdue=rows["days_late"].where(status == "overdue"),
             )
         )
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    frame = pd.concat(parts, ignore_index=True)
     frame = frame.assign(periods=pd.to_numeric(frame["periods"]).astype("Float64"))
-    _list_sheets(wb, fmt, "Changes", CHANGES_COLUMNS, frame)
+    previous = changes.get("previous")
+    if previous is None:
+        empty = (
+            "No earlier period of this framework is in the history: the changes start with "
+            "the next period recorded."
+        )
+    else:
+        lo, hi = (dt.date.fromisoformat(previous[k]) for k in ("from", "to"))
+        empty = f"No deadline became overdue, stayed overdue or stopped being overdue since {period_label(lo, hi)}."
+    frame = _in_words(frame.drop(columns="status"), result.plan_type_labels)
+    _list_sheets(wb, fmt, "Changes", CHANGES_COLUMNS, frame, empty=empty)
 
 
 def _trend_sheet(wb: Workbook, fmt: _Formats, result: AuditResult) -> None:

@@ -26,8 +26,8 @@ from visit_audit.views.labels import (
     SUMMARY_COUNTS,
     SUMMARY_HEADINGS,
     THRESHOLDS,
-    plan_type_label,
     period_label,
+    plan_type_label,
 )
 from visit_audit.views.labels import grade as _label_grade
 from visit_audit.views.lists import due_soon_by_worker, overdue_list
@@ -717,7 +717,7 @@ def render_changes(result: AuditResult, console: Console, top: int = LONGEST_RUN
     ):
         table.add_row(
             Text(_cell(child)),
-            Text(_words(plan)),
+            Text(_clean(plan_type_label(plan, result.plan_type_labels))),
             Text(_day(due)),
             Text(f"{int(periods):,}", style="red"),
             Text("" if pd.isna(days) else f"{int(days):,}"),
@@ -747,8 +747,8 @@ def render_history(
             console.print()
         title = _clean(framework)
         if by is not None:
-            shown = _words(name) if by == "plan_type" else _clean(name)
-            title += f": {_words(by)} {shown}"
+            shown = plan_type_label(name) if by == "plan_type" else name
+            title += f": {by.replace('_', ' ')} {_clean(shown)}"
         table = _table(title)
         table.add_column("Period", overflow="fold", min_width=8, max_width=26)
         for header in ("Deadlines", "On time", "Late", "Missed", "Overdue"):

@@ -101,6 +101,9 @@ HEADERS: dict[str, str] = {
     "children": "Children",
     "deadlines": "Deadlines",
     "earliest_due": "Earliest due",
+    "change": "Change",
+    "periods": "Periods overdue",
+    "now": "Now",
 }
 
 

@@ -187,6 +187,12 @@ def audit(
     compare: str | None = typer.Option(
         None, "--compare", help="Audit under this framework too (NAME or FILE.toml), side by side."
     ),
+    history: Path | None = typer.Option(
+        None,
+        "--history",
+        help="Record the run in FILE.sqlite and report the changes since the previous period "
+        "(needs --month or --from/--to).",
+    ),
     debug: bool = typer.Option(False, "--debug", help="Show the traceback of an error."),
 ) -> None:
     """Audit every deadline of every child's history and report late, missed and overdue visits."""
@@ -198,7 +204,7 @@ def audit(
         grades = parse_thresholds(thresholds)
         if report is not None and report.suffix.lower() != ".xlsx":
             raise typer.BadParameter("the report must be an .xlsx file", param_hint="--report")
-        pipeline.check_targets([report, json_out], [cases, visits, mapping, closed_days])
+        pipeline.check_targets([report, json_out, history], [cases, visits, mapping, closed_days])
         from visit_audit.keys import load_key
 
         key = load_key(key_file=key_file) if pseudonymise or key_file else None
@@ -218,6 +224,7 @@ def audit(
             key=key,
             closed_days=closed_days,
             compare=compare,
+            history=history,
         )
         with _progress() as step:
             result = pipeline.audit(options, step)
@@ -401,6 +408,54 @@ def sample(
         )
         for p in paths:
             print(f"wrote {p}")
+
+
+class By(StrEnum):
+    plan_type = "plan_type"
+    team = "team"
+    worker = "worker"
+
+
+@app.command("history")
+def history_command(
+    history: Path | None = typer.Option(
+        None, "--history", help="The history FILE.sqlite that audits with --history recorded."
+    ),
+    by: By | None = typer.Option(
+        None, "--by", help="One row per period and plan type, team or worker."
+    ),
+    json_out: str | None = typer.Option(
+        None, "--json", help="Write the periods as JSON to FILE, or - for stdout."
+    ),
+    forget_before: str | None = typer.Option(
+        None,
+        "--forget-before",
+        help="Delete every period that ends before this month (YYYY-MM) from the file.",
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show the traceback of an error."),
+) -> None:
+    """The recorded periods, oldest first: % on time, late, missed, overdue, and the trend."""
+    with _errors(debug):
+        if history is None:
+            raise InputError("--history: give the history file, --history FILE.sqlite")
+        from visit_audit import history as store
+
+        if forget_before is not None:
+            gone, kept = store.forget_before(history, forget_before)
+            print(
+                f"forgot {gone} period(s) ending before {forget_before}; {kept} kept in {history}"
+            )
+            return
+        rows = store.periods(history, by.value if by else None)
+        if json_out is not None:
+            from visit_audit.report.json import write_periods_json
+
+            write_periods_json(rows, json_out)
+            if json_out == "-":
+                return
+        from visit_audit.report.terminal import make_console, render_history
+
+        render_history(rows, by.value if by else None, make_console())
 
 
 def _version(value: bool) -> None:

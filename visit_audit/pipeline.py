@@ -70,6 +70,7 @@ class AuditOptions:
     cases_date_format: str | None = None
     visits_date_format: str | None = None
     key: bytes | None = None  # pseudonymise every output with this key
+    history: Path | None = None  # record the run in this history file (needs a period)
     today: dt.date | None = None  # for tests: what "today" is
     closed_days: Path | None = None  # --closed-days: more local non-working days
     compare: str | None = None  # --compare: a second framework for the same extracts
@@ -404,23 +405,42 @@ def merge_unrecognised(parts: Sequence[dict[str, dict[str, int]]]) -> dict[str, 
 
 
 def audit(options: AuditOptions, step: Step = _no_step) -> AuditResult:
-    """One whole audit run: read both extracts, check them, audit, pseudonymise if asked.
+    """One whole audit run: read both extracts, check them, audit, pseudonymise if
+    asked, and record it in the history if one is given.
 
     With ``options.compare`` the same extracts are audited under that framework
     too, and the result carries its summary (``result.compare``)."""
+    if options.history is not None:
+        from visit_audit.history import require_period
+
+        require_period(options.period)
     if options.compare:
         from visit_audit.compare import audit_compared
 
-        return audit_compared(options, step)
-    loaded = load_inputs(options, step)
-    return audit_loaded(
-        loaded,
-        as_of=options.resolved_as_of(),
-        period=options.period,
-        region=options.region,
-        key=options.key,
-        step=step,
-    )
+        result = audit_compared(options, step)
+    else:
+        result = audit_loaded(
+            load_inputs(options, step),
+            as_of=options.resolved_as_of(),
+            period=options.period,
+            region=options.region,
+            key=options.key,
+            step=step,
+        )
+    if options.history is not None:
+        step("recording the run in the history")
+        record_history(result, options.history, key=options.key)
+    return result
+
+
+def record_history(result: AuditResult, path: Path, *, key: bytes | None = None) -> None:
+    """Record ``result`` (already pseudonymised when ``key`` is given) in the
+    history file and fill its ``changes`` and ``trend`` from it."""
+    from visit_audit.history import record
+
+    recorded = record(path, result, key=key)
+    result.changes = recorded.changes
+    result.trend = recorded.trend
 
 
 def audit_files(
@@ -434,6 +454,7 @@ def audit_files(
     date_to: str | dt.date | None = None,
     region: str = "england",
     mapping: str | Path | None = None,
+    history: str | Path | None = None,
     **reading: str | None,
 ) -> AuditResult:
     """Audit two extract files, as ``visit-audit audit`` does, and return the result.
@@ -442,8 +463,10 @@ def audit_files(
     ``date_from``/``date_to`` as the command's options (dates as ``date``,
     ISO or UK text); ``reading``: ``cases_sheet``, ``visits_sheet``,
     ``date_format``, ``cases_date_format``, ``visits_date_format``; also
-    ``closed_days`` (a file of local non-working days) and ``compare`` (a second
-    framework, whose summary lands in ``result.compare``).
+    ``closed_days`` (a file of local non-working days), ``compare`` (a second
+    framework, whose summary lands in ``result.compare``) and ``history`` (a
+    history file to record the run in, with a period, which fills
+    ``result.changes`` and ``result.trend``).
     The result's frames (``findings``, ``upcoming``, ``quality``,
     ``rejected``, ``deadlines``) are pandas DataFrames.
     """
@@ -458,6 +481,7 @@ def audit_files(
         period=period,
         region=region,
         mapping=Path(mapping) if mapping else None,
+        history=Path(history) if history else None,
         **reading,  # type: ignore[arg-type]
     )
     return audit(options)

@@ -149,7 +149,10 @@ class AuditResult:
     # common first: unrecognised visit types counted for nothing, plan types rejected.
     unrecognised: dict[str, dict[str, int]] = field(default_factory=dict)
     # With a history (delivery.md "History"): the deadlines newly overdue, no longer
-    # overdue and still overdue against the previous period, as the JSON "changes".
+    # overdue and still overdue against the previous period, as the JSON "changes":
+    # {"previous": {"from", "to"} | None, "newly_overdue": frame, "no_longer_overdue":
+    # frame, "still_overdue": frame (+ "periods")}, each frame of the five key columns
+    # (visit_audit.views.changes.KEY_COLUMNS).
     changes: dict | None = None
     # Local non-working days the working days skipped (the framework's [calendar]
     # closed and --closed-days), shown on the About sheet.
@@ -160,3 +163,6 @@ class AuditResult:
     # The framework's label of each plan type ({"child_protection": "Child Protection
     # Plan"}): what the workbook and the terminal show; the JSON keeps the names.
     plan_type_labels: dict[str, str] = field(default_factory=dict)
+    # With a history: % on time of every recorded period of the framework, overall
+    # (team None) and per team (visit_audit.history.TREND_COLUMNS), for the Trend sheet.
+    trend: pd.DataFrame | None = None

@@ -173,6 +173,10 @@ def _write_workbook(result: AuditResult, fh: BinaryIO, thresholds: tuple[float, 
 
         lists("Overdue", OVERDUE_COLUMNS, overdue_list(result), bars="days_overdue")
         lists("Due soon", DUE_SOON_COLUMNS, due_soon_list(result))
+        if result.changes is not None:
+            _changes_sheet(wb, fmt, result)
+        if result.trend is not None:
+            _trend_sheet(wb, fmt, result)
         lists("Findings", FINDINGS_COLUMNS, result.findings)
         q = result.quality
         quality = q.assign(
@@ -725,3 +729,158 @@ def _compare_sheet(
             grades = fmt.grade_total if total else fmt.grade
             ws.write_number(row, first + width - 1, pct / 100.0, grades[grade_of(pct, thresholds)])
         row += 1
+
+
+# --- history: Changes and Trend ----------------------------------------------------------
+
+CHANGES_COLUMNS = _list(
+    "change",
+    *_WHO,
+    "kind",
+    ("due_date", "date"),
+    ("periods", "int"),
+    "now",
+    ("days_overdue", "int"),
+    *_STAFF,
+)
+CHANGE_NAMES = {
+    "newly_overdue": "Newly overdue",
+    "still_overdue": "Still overdue",
+    "no_longer_overdue": "No longer overdue",
+}
+NOT_ASSESSED = "Not in this run"  # the deadline's episode was not audited this time
+TREND_SHEET = "Trend"
+# Ten colours told apart in print and by most colour-blind readers (Tableau 10),
+# then the same colours again with another marker.
+TREND_COLOURS = (
+    "#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F",
+    "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F", "#BAB0AC",
+)  # fmt: skip
+TREND_MARKERS = ("circle", "square", "diamond", "triangle")
+
+
+def _changes_sheet(wb: Workbook, fmt: _Formats, result: AuditResult) -> None:
+    """**Changes**: the deadlines newly overdue, still overdue (for how many
+    periods running) and no longer overdue since the previous period, each with
+    what it is now and its worker and team in this run, where this run assessed it."""
+    from visit_audit.views.changes import with_staff
+    from visit_audit.views.labels import period_label
+
+    changes = result.changes or {}
+    parts = []
+    for name, label in CHANGE_NAMES.items():
+        keys = changes[name]
+        if "periods" not in keys:
+            keys = keys.assign(periods=1 if name == "newly_overdue" else np.nan)
+        rows = with_staff(keys, result.deadlines)
+        status = rows["status"].astype(object)
+        parts.append(
+            rows.assign(
+                change=label,
+                now=status.map(STATUS_WORDS).where(status.notna(), NOT_ASSESSED),
+                days_overdue=rows["days_late"].where(status == "overdue"),
+            )
+        )
+    frame = pd.concat(parts, ignore_index=True)
+    frame = frame.assign(periods=pd.to_numeric(frame["periods"]).astype("Float64"))
+    previous = changes.get("previous")
+    if previous is None:
+        empty = (
+            "No earlier period of this framework is in the history: the changes start with "
+            "the next period recorded."
+        )
+    else:
+        lo, hi = (dt.date.fromisoformat(previous[k]) for k in ("from", "to"))
+        empty = f"No deadline became overdue, stayed overdue or stopped being overdue since {period_label(lo, hi)}."
+    frame = _in_words(frame.drop(columns="status"), result.plan_type_labels)
+    _list_sheets(wb, fmt, "Changes", CHANGES_COLUMNS, frame, empty=empty)
+
+
+def _trend_sheet(wb: Workbook, fmt: _Formats, result: AuditResult) -> None:
+    """**Trend**: % on time per recorded period, for all teams and for each
+    team, as a table and a native line chart."""
+    from visit_audit.views.changes import ALL_TEAMS, trend_by_team
+    from visit_audit.views.labels import period_label
+
+    table = trend_by_team(result.trend)
+    names = [c for c in table.columns if c not in ("period_from", "period_to")]
+    labels = [
+        period_label(dt.date.fromisoformat(lo), dt.date.fromisoformat(hi))
+        for lo, hi in zip(table["period_from"], table["period_to"], strict=True)
+    ]
+    ws = wb.add_worksheet(TREND_SHEET)
+    _print_setup(ws)
+    first_width = max([10, *(len(p) + 2 for p in labels)])
+    ws.set_column(0, 0, first_width)
+    ws.set_column(1, len(names), 13)
+    table_pixels = first_width * 7 + 5 + len(names) * (13 * 7 + 5)
+    ws.write_string(0, 0, "% on time by period", fmt.title)
+    ws.write_string(
+        1,
+        0,
+        f"Every period of framework {result.framework} recorded in the history, oldest first; "
+        "blank where a team had no deadline in the period.",
+    )
+    chart_rows = 22
+    head = 3 + chart_rows
+    header = {"bold": True, "bg_color": "#D9E1F2", "bottom": 1, "text_wrap": True}
+    ws.write_string(head, 0, "Period", wb.add_format({**header, "valign": "bottom"}))
+    right = wb.add_format({**header, "valign": "bottom", "align": "right"})
+    for col, name in enumerate(names, start=1):
+        ws.write_string(head, col, str(name), right)
+    longest = max([len(str(n)) for n in names] or [1])
+    ws.set_row(head, 15 * min(4, math.ceil(longest / 11)))
+    lows = []
+    for i, row in enumerate(table.itertuples(index=False), start=head + 1):
+        ws.write_string(i, 0, labels[i - head - 1])
+        for col, value in enumerate(row[2:], start=1):
+            if value is not None and not pd.isna(value):
+                ws.write_number(i, col, float(value) / 100.0, fmt.percent)
+                lows.append(float(value))
+    last = head + len(table)
+    ws.freeze_panes(head + 1, 1)
+    if not len(table) or not names:  # no period with a deadline: nothing to draw
+        return
+    chart = wb.add_chart({"type": "line"})
+    for col, name in enumerate(names, start=1):
+        overall = name == ALL_TEAMS
+        colour = "#000000" if overall else TREND_COLOURS[(col - 2) % len(TREND_COLOURS)]
+        shape = "circle" if overall else TREND_MARKERS[(col - 2) // len(TREND_COLOURS) % 4]
+        chart.add_series(
+            {
+                "name": [TREND_SHEET, head, col],
+                "categories": [TREND_SHEET, head + 1, 0, last, 0],
+                "values": [TREND_SHEET, head + 1, col, last, col],
+                "line": {"color": colour, "width": 3.0 if overall else 1.5},
+                "marker": {
+                    "type": shape,
+                    "size": 6 if overall else 5,
+                    "fill": {"color": colour},
+                    "border": {"color": colour},
+                },
+                "data_labels": {
+                    "value": True,
+                    "num_format": "0.0%",
+                    "position": "above",
+                    "font": {"size": 10, "bold": True},
+                }
+                if overall
+                else {},
+            }
+        )
+    floor = max(0.0, math.floor((min(lows, default=100.0) - 5) / 10.0) * 10.0)
+    chart.set_title({"name": "% on time per period", "name_font": {"size": 14, "bold": True}})
+    chart.set_y_axis(
+        {
+            "min": floor / 100.0,
+            "max": 1,
+            "num_format": "0%",
+            "num_font": {"size": 11},
+            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+        }
+    )
+    chart.set_x_axis({"num_font": {"size": 11}})
+    chart.set_legend({"position": "right", "font": {"size": 11}})
+    chart.show_blanks_as("gap")
+    chart.set_size({"width": max(720, table_pixels), "height": 20 * chart_rows})
+    ws.insert_chart(3, 0, chart, {"x_offset": 5, "y_offset": 0})

@@ -38,7 +38,7 @@ from visit_audit.result import (
 
 # How each column is written: ISO date, integer or text.
 DATE_COLUMNS = frozenset({"anchor_date", "due_date", "visit_date", "settled_date"})
-INT_COLUMNS = frozenset({"days_late", "row"})
+INT_COLUMNS = frozenset({"days_late", "row", "periods"})
 CHUNK_ROWS = 50_000
 
 _LISTS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -106,21 +106,41 @@ def _stream(result: AuditResult, fh: BinaryIO) -> None:
     if result.compare is not None:  # only with --compare: the usual JSON is unchanged
         put(',\n  "compare": ')
         put(_pretty(_plain(result.compare), "  "))
+    if result.changes is not None:
+        put(',\n  "changes": ')
+        _put_changes(put, result.changes)
     put("\n}\n")
 
 
-def _put_lines(put, blocks: Iterator[str | pa.Buffer]) -> None:
+def _put_changes(put, changes: dict) -> None:
+    """delivery.md "History": the previous period and the three lists of deadline keys."""
+    from visit_audit.views.changes import CHANGE_LISTS, KEY_COLUMNS
+
+    previous = changes.get("previous")
+    put(f'{{\n    "previous": {_dumps(previous)}')
+    for name in CHANGE_LISTS:
+        columns = (*KEY_COLUMNS, "periods") if name == "still_overdue" else KEY_COLUMNS
+        put(f",\n    {_dumps(name)}: ")
+        _put_lines(put, _record_lines(changes[name], columns, "      "), "    ")
+    put("\n  }")
+
+
+def _put_lines(put, blocks: Iterator[str | pa.Buffer], indent: str = "  ") -> None:
     """A JSON list, one item (or block of items joined by ``,\\n``) per line."""
     first = True
+    inner = indent + "  "
     for block in blocks:
-        put("[\n    " if first else ",\n    ")
+        put(f"[\n{inner}" if first else f",\n{inner}")
         put(block)
         first = False
-    put("[]" if first else "\n  ]")
+    put("[]" if first else f"\n{indent}]")
 
 
-def _record_lines(frame: pd.DataFrame, columns: tuple[str, ...]) -> Iterator[str | pa.Buffer]:
-    """Blocks of compact JSON records, ``CHUNK_ROWS`` at a time.
+def _record_lines(
+    frame: pd.DataFrame, columns: tuple[str, ...], indent: str = "    "
+) -> Iterator[str | pa.Buffer]:
+    """Blocks of compact JSON records, ``CHUNK_ROWS`` at a time, each on a line
+    of its own after ``indent``.
 
     Each record is its columns' tokens between the fixed pieces of text
     (``{"child_id": `` … ``}``), put together by Arrow row by row, not by Python.
@@ -129,22 +149,22 @@ def _record_lines(frame: pd.DataFrame, columns: tuple[str, ...]) -> Iterator[str
     for start in range(0, len(frame), CHUNK_ROWS):
         tokens = [_tokens(frame[c].iloc[start : start + CHUNK_ROWS], c) for c in columns]
         try:
-            yield _joined(keys, [pa.array(t, pa.large_string()).take(c) for c, t in tokens])
+            yield _joined(keys, [pa.array(t, pa.large_string()).take(c) for c, t in tokens], indent)
         except UnicodeEncodeError:  # text Arrow cannot hold (lone surrogates)
             rows = zip(*(np.array(t, dtype=object)[c].tolist() for c, t in tokens), strict=True)
-            yield ",\n    ".join(
+            yield f",\n{indent}".join(
                 "".join(p for pair in zip(keys, row, strict=True) for p in pair) + "}"
                 for row in rows
             )
 
 
-def _joined(keys: list[str], tokens: list[pa.Array]) -> pa.Buffer:
+def _joined(keys: list[str], tokens: list[pa.Array], indent: str = "    ") -> pa.Buffer:
     """The records as UTF-8 bytes, written as they are (no Python text made)."""
     pieces = [p for pair in zip(map(_text, keys), tokens, strict=True) for p in pair]
     # The last argument is the separator.
     rows = pc.binary_join_element_wise(*pieces, _text("}"), _text(""))
     lines = pa.ListArray.from_arrays(pa.array([0, len(rows)], pa.int32()), rows)
-    block = pc.binary_join(lines, _text(",\n    "))  # one value: every record
+    block = pc.binary_join(lines, _text(f",\n{indent}"))  # one value: every record
     return only_value_bytes(block)
 
 
@@ -272,3 +292,20 @@ _encode_str = json.encoder.encode_basestring  # the C encoder for ensure_ascii=F
 
 def _dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+def write_periods_json(periods: list[dict], target: str | Path) -> None:
+    """``visit-audit history --json``: ``{"periods": [...]}``, oldest first, one
+    period per line; ``"-"`` means stdout, a file is written atomically (0600)."""
+    lines = ",\n    ".join(_dumps(p) for p in periods)
+    text = '{\n  "periods": ' + (f"[\n    {lines}\n  ]" if periods else "[]") + "\n}\n"
+    if str(target) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    data = text.encode("utf-8")
+
+    def write(fh: BinaryIO) -> None:
+        fh.write(data)
+
+    atomic_write(target, write)

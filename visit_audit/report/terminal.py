@@ -26,6 +26,7 @@ from visit_audit.views.labels import (
     SUMMARY_COUNTS,
     SUMMARY_HEADINGS,
     THRESHOLDS,
+    period_label,
     plan_type_label,
 )
 from visit_audit.views.labels import grade as _label_grade
@@ -111,6 +112,10 @@ def render_summary(
     if overdue is not None:
         console.print()
         console.print(overdue)
+
+    if result.changes is not None:
+        console.print()
+        render_changes(result, console)
 
     n_upcoming = len(result.upcoming)
     console.print()
@@ -645,3 +650,141 @@ def compare_table(result: AuditResult, thresholds: tuple[float, float] = THRESHO
     for column, cell in zip(table.columns[1:], foot, strict=True):
         column.footer = cell
     return table
+
+
+# --- history -----------------------------------------------------------------------------
+
+SPARKS = "▁▂▃▄▅▆▇█"
+LONGEST_RUNNING = 5
+SPARK_SPAN = 10.0  # percentage points from ▁ to █ at the least
+
+
+def render_changes(result: AuditResult, console: Console, top: int = LONGEST_RUNNING) -> None:
+    """The "Since <previous period>" block: what changed since the previous
+    recorded period, and the children overdue for the most periods running."""
+    from visit_audit.views.changes import with_staff
+
+    changes = result.changes or {}
+    previous = changes.get("previous")
+    if previous is None:
+        console.print(Text("Since the previous period", style="bold"))
+        console.print(
+            Text(
+                "No earlier period of this framework is in the history: the changes start "
+                "with the next period recorded."
+            )
+        )
+        return
+    lo, hi = (dt.date.fromisoformat(previous[k]) for k in ("from", "to"))
+    new, gone, still = (
+        len(changes[k]) for k in ("newly_overdue", "no_longer_overdue", "still_overdue")
+    )
+    label = period_label(lo, hi)
+    since = f"Since the period {label}" if " to " in label else f"Since {label}"
+    console.print(Text(since, style="bold"))
+    line = Text()
+    line.append(f"{new:,} newly overdue", style="bold red" if new else "")
+    line.append(", ")
+    line.append(f"{gone:,} no longer overdue", style="green" if gone else "")
+    line.append(", ")
+    line.append(f"{still:,} still overdue", style="red" if still else "")
+    line.append(".")
+    console.print(line)
+    if not still or top <= 0:
+        return
+    console.print()
+    rows = with_staff(changes["still_overdue"], result.deadlines)
+    rows = rows.sort_values(
+        ["periods", "days_late"], ascending=False, kind="stable", na_position="last"
+    ).drop_duplicates("child_id")
+    shown = rows.head(top)
+    children = "child" if len(rows) == 1 else "children"
+    table = _table(f"Overdue for the most periods ({len(shown)} of {len(rows):,} {children})")
+    table.add_column("Child", overflow="fold", max_width=14)
+    table.add_column("Plan type", overflow="fold", max_width=18)
+    table.add_column("Due", no_wrap=True)
+    table.add_column("Periods\noverdue", justify="right", no_wrap=True)
+    table.add_column("Days\noverdue", justify="right", no_wrap=True)
+    table.add_column("Worker", overflow="fold", max_width=20)
+    for child, plan, due, periods, days, worker in zip(
+        shown["child_id"],
+        shown["plan_type"],
+        shown["due_date"],
+        shown["periods"],
+        shown["days_late"],
+        shown["worker"],
+        strict=True,
+    ):
+        table.add_row(
+            Text(_cell(child)),
+            Text(_clean(plan_type_label(plan, result.plan_type_labels))),
+            Text(_day(due)),
+            Text(f"{int(periods):,}", style="red"),
+            Text("" if pd.isna(days) else f"{int(days):,}"),
+            Text(_cell(worker)),
+        )
+    console.print(table)
+
+
+def render_history(
+    periods: list[dict],
+    by: str | None,
+    console: Console,
+    *,
+    thresholds: tuple[float, float] = THRESHOLDS,
+) -> None:
+    """``visit-audit history``: one table per framework (and plan type, team or
+    worker with ``by``), one row per period, oldest first, and a sparkline of %
+    on time under each."""
+    if not periods:
+        console.print(Text("No period is recorded in this history yet."))
+        return
+    groups: dict[tuple[str, str | None], list[dict]] = {}
+    for p in periods:
+        groups.setdefault((p["framework"], p.get(by) if by else None), []).append(p)
+    for i, ((framework, name), rows) in enumerate(groups.items()):
+        if i:
+            console.print()
+        title = _clean(framework)
+        if by is not None:
+            shown = plan_type_label(name) if by == "plan_type" else name
+            title += f": {by.replace('_', ' ')} {_clean(shown)}"
+        table = _table(title)
+        table.add_column("Period", overflow="fold", min_width=8, max_width=26)
+        for header in ("Deadlines", "On time", "Late", "Missed", "Overdue"):
+            table.add_column(header, justify="right", no_wrap=True)
+        table.add_column("% on\ntime", justify="right", no_wrap=True)
+        for p in rows:
+            lo, hi = (dt.date.fromisoformat(p[k]) for k in ("from", "to"))
+            pct = float(p["percent_on_time"])
+            table.add_row(
+                Text(period_label(lo, hi)),
+                *(Text(f"{int(p[k]):,}") for k in ("deadlines", "on_time", "late", "missed")),
+                Text(f"{int(p['overdue']):,}", style="red" if p["overdue"] else ""),
+                Text(f"{pct:.1f}%", style=_grade(pct, thresholds)),
+            )
+        console.print(table)
+        console.print(_trend_line([float(p["percent_on_time"]) for p in rows]))
+
+
+def _trend_line(values: list[float]) -> Text:
+    """``% on time, oldest first ▇█▇▁ 90.7% to 80.0% (low 80.0%, high 92.0%)``."""
+    text = Text("% on time, oldest first ")
+    text.append(sparkline(values), style="bold")
+    low, high = min(values), max(values)
+    text.append(f" {values[0]:.1f}% to {values[-1]:.1f}%")
+    if len(values) > 2 and high > low:
+        text.append(f" (low {low:.1f}%, high {high:.1f}%)")
+    return text
+
+
+def sparkline(values: list[float], span: float = SPARK_SPAN) -> str:
+    """One block per value, █ the highest; ▁ is the lowest, or ``span`` points
+    below the highest when they are closer than that, so that a steady series
+    looks steady (90.7, 92.0, 90.8 → ▇█▇) and a fall of 20 points looks a fall."""
+    if not values:
+        return ""
+    high = max(values)
+    low = min(min(values), high - span)
+    top = len(SPARKS) - 1
+    return "".join(SPARKS[round((v - low) / (high - low) * top)] for v in values)

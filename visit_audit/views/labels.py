@@ -7,6 +7,7 @@ keeping its own copy.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Literal
 
@@ -100,6 +101,9 @@ HEADERS: dict[str, str] = {
     "children": "Children",
     "deadlines": "Deadlines",
     "earliest_due": "Earliest due",
+    "change": "Change",
+    "periods": "Periods overdue",
+    "now": "Now",
 }
 
 
@@ -159,3 +163,11 @@ def worded(series: pd.Series, words: Mapping[str, str] | Callable[[str], str]) -
 def plan_types_worded(series: pd.Series, labels: Mapping[str, str] | None = None) -> pd.Series:
     """A plan type column in words: the framework's labels, else :func:`plan_type_label`."""
     return worded(series, lambda name: plan_type_label(name, labels))
+
+
+def period_label(lo: dt.date, hi: dt.date) -> str:
+    """A whole calendar month as ``Aug 2026``; any other period ``1 Aug 2026 to 15 Aug 2026``."""
+    next_day = hi + dt.timedelta(days=1)
+    if lo.day == 1 and next_day.day == 1 and (lo.year, lo.month) == (hi.year, hi.month):
+        return f"{lo:%b %Y}"
+    return f"{lo.day} {lo:%b %Y} to {hi.day} {hi:%b %Y}"

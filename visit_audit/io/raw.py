@@ -234,9 +234,6 @@ def _read_csv(data: bytes, file: str, role: str, columns: Mapping[str, str] | No
     except _NotUtf8:
         data = _to_utf8(data)
         table, bad = _arrow_csv(data, offset, delimiter, types, file, **options)
-    if bad:
-        # Read again single-threaded: only then does arrow number the bad rows.
-        _, bad = _arrow_csv(data, offset, delimiter, types, file, **options, numbered=True)
     records = table.num_rows + len(bad)  # the header, the rows and the rows skipped
     for row in bad:
         if row.text.strip():
@@ -307,22 +304,6 @@ class _NotUtf8(Exception):
     pass
 
 
-def _arrow_owned(data: bytes, offset: int) -> pa.Buffer:
-    """``data[offset:]`` copied into memory Arrow owns.
-
-    Arrow's threaded CSV reader can let go of its input on one of Arrow's own
-    threads, after ``read_csv`` has returned. A buffer that wraps a Python
-    object (``pa.py_buffer``) must take the GIL to be freed; on those threads,
-    while the interpreter shuts down, that ends the process with SIGABRT
-    ("terminate called without an active exception"), one run in a hundred
-    or so. Memory Arrow owns is freed without Python.
-    """
-    view = memoryview(data)[offset:]
-    copy = pa.allocate_buffer(len(view))
-    pa.FixedSizeBufferWriter(copy).write(view)
-    return copy
-
-
 def _arrow_csv(
     data: bytes,
     offset: int,
@@ -332,8 +313,19 @@ def _arrow_csv(
     *,
     quotes: bool,
     check_utf8: bool,
-    numbered: bool = False,
 ):
+    """The CSV text from ``offset`` as an Arrow table, and the records Arrow
+    skipped (a field count unlike the header's), numbered.
+
+    Read on the calling thread (``use_threads=False``). Arrow's threaded reader
+    numbers no skipped record, and lets go of its input and of the Python
+    callback below on one of Arrow's own threads, after ``read_csv`` has
+    returned; freeing a Python object there takes the GIL, and while the
+    interpreter shuts down that ends the process with SIGABRT ("terminate
+    called without an active exception"; one run in a hundred or so, seen in
+    a core dump). The two extracts are read side by side, so both cores are
+    used all the same.
+    """
     bad: list = []
 
     def handler(row):
@@ -342,9 +334,9 @@ def _arrow_csv(
 
     try:
         table = pcsv.read_csv(
-            pa.BufferReader(_arrow_owned(data, offset)),
+            pa.BufferReader(pa.py_buffer(data)[offset:]),
             read_options=pcsv.ReadOptions(
-                autogenerate_column_names=True, use_threads=not numbered, block_size=1 << 24
+                autogenerate_column_names=True, use_threads=False, block_size=1 << 24
             ),
             parse_options=pcsv.ParseOptions(
                 delimiter=delimiter,

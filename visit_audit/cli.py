@@ -115,9 +115,17 @@ def parse_thresholds(value: str) -> tuple[float, float]:
 
 @app.command()
 def audit(
-    cases: Path = typer.Argument(..., help="Cases extract (.csv or .xlsx): one row per episode."),
-    visits: Path = typer.Argument(
-        ..., help="Visits extract (.csv or .xlsx): one row per visit or contact."
+    cases: Path | None = typer.Argument(
+        None, help="Cases extract (.csv or .xlsx): one row per episode."
+    ),
+    visits: Path | None = typer.Argument(
+        None, help="Visits extract (.csv or .xlsx): one row per visit or contact."
+    ),
+    ssd: str | None = typer.Option(
+        None,
+        "--ssd",
+        help="Read the Standard Safeguarding Dataset instead: a folder of ssd_<table>.csv/.xlsx "
+        "or a database URL (sqlite:///ssd.db, mssql+pyodbc://…, postgresql+psycopg://…).",
     ),
     framework: str = typer.Option(
         "measures-of-practice", help="Built-in framework name or a FILE.toml."
@@ -192,6 +200,7 @@ def audit(
     """Audit every deadline of every child's history and report late, missed and overdue visits."""
     from visit_audit import pipeline
 
+    _sources(cases, visits, ssd)
     with _errors(debug):
         as_of_date, period = pipeline.resolve_period(as_of, month, date_from, date_to)
         fail = pipeline.parse_fail_on(fail_on)
@@ -218,6 +227,7 @@ def audit(
             key=key,
             closed_days=closed_days,
             compare=compare,
+            ssd=ssd,
         )
         with _progress() as step:
             result = pipeline.audit(options, step)
@@ -234,6 +244,16 @@ def audit(
                 make_console().print(f"Excel report written to {report}")
     if pipeline.failed(result, fail):
         raise typer.Exit(1)
+
+
+def _sources(cases: Path | None, visits: Path | None, ssd: str | None) -> None:
+    """Either the two extracts or --ssd, never both and never neither."""
+    if ssd is not None and (cases is not None or visits is not None):
+        raise typer.BadParameter("give CASES VISITS or --ssd, not both", param_hint="--ssd")
+    if ssd is None and (cases is None or visits is None):
+        raise typer.BadParameter(
+            "give both extracts (CASES VISITS) or --ssd DIR|URL", param_hint="CASES VISITS"
+        )
 
 
 @contextlib.contextmanager

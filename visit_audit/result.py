@@ -160,3 +160,6 @@ class AuditResult:
     # The framework's label of each plan type ({"child_protection": "Child Protection
     # Plan"}): what the workbook and the terminal show; the JSON keeps the names.
     plan_type_labels: dict[str, str] = field(default_factory=dict)
+    # What was read when it is not a pair of extracts (the SSD's tables, Annex A's
+    # lists): one line for the terminal, the About sheet and the JSON "source".
+    source: str | None = None

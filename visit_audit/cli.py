@@ -33,6 +33,12 @@ frameworks_app = typer.Typer(
 app.add_typer(frameworks_app, name="frameworks")
 
 
+class SampleFormat(StrEnum):
+    csv = "csv"
+    ssd = "ssd"
+    annex_a = "annex-a"
+
+
 class Region(StrEnum):
     england = "england"
     wales = "wales"
@@ -256,6 +262,59 @@ def _sources(cases: Path | None, visits: Path | None, ssd: str | None) -> None:
         )
 
 
+@app.command("annex-a")
+def annex_a(
+    workbook: Path = typer.Argument(..., help="The Ofsted Annex A workbook (.xlsx): lists 6-9."),
+    framework: str = typer.Option(
+        "measures-of-practice", help="Built-in framework name or a FILE.toml."
+    ),
+    as_of: str | None = typer.Option(None, "--as-of", help="Audit date (default: today)."),
+    region: Region = typer.Option(Region.england, help="Bank holidays of this UK region."),
+    report: Path | None = typer.Option(
+        None, "--report", help="Write the Excel report to FILE.xlsx."
+    ),
+    json_out: str | None = typer.Option(
+        None, "--json", help="Write the JSON result to FILE, or - for stdout."
+    ),
+    fail_on: str = typer.Option(
+        "none",
+        "--fail-on",
+        help="Exit 1 when any exists: a comma list of overdue, finding, rejected (or none).",
+    ),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="No terminal summary (warnings still go to stderr)."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show the traceback of an error."),
+) -> None:
+    """Snapshot audit of an Annex A workbook: is each open child's next visit overdue?"""
+    from visit_audit import pipeline
+
+    with _errors(debug):
+        as_of_date, _ = pipeline.resolve_period(as_of, None, None, None)
+        fail = pipeline.parse_fail_on(fail_on)
+        if report is not None and report.suffix.lower() != ".xlsx":
+            raise typer.BadParameter("the report must be an .xlsx file", param_hint="--report")
+        pipeline.check_targets([report, json_out], [workbook])
+        from visit_audit.snapshot import audit_annex_a
+
+        with _progress() as step:
+            step("auditing the Annex A lists")
+            result = audit_annex_a(
+                workbook, framework=framework, as_of=as_of_date, region=region.value
+            )
+            pipeline.write_outputs(result, report=report, json_out=json_out, step=step)
+        from visit_audit.report.terminal import make_console, render_summary
+
+        if quiet or json_out == "-":
+            _tell_stderr(result)
+        else:
+            render_summary(result, make_console())
+            if report is not None:
+                make_console().print(f"Excel report written to {report}")
+    if pipeline.failed(result, fail):
+        raise typer.Exit(1)
+
+
 @contextlib.contextmanager
 def _progress():
     """A spinner naming the current step, on a terminal only. Off a terminal
@@ -402,6 +461,12 @@ def sample(
     late: float = typer.Option(
         0.03, "--late", min=0.0, max=0.99, help="Share of visits made late (0.2: a struggling LA)."
     ),
+    format: SampleFormat = typer.Option(
+        "csv",
+        "--format",
+        help="csv: cases.csv and visits.csv; ssd: also the SSD's tables in OUT_DIR/ssd; "
+        "annex-a: also an Annex A workbook OUT_DIR/annex_a.xlsx.",
+    ),
 ) -> None:
     """Write realistic synthetic extracts (no real child's data) for demos, tests and benchmarks."""
     with _errors():
@@ -419,6 +484,10 @@ def sample(
             late=late,
             **kwargs,
         )
+        if format != SampleFormat.csv:
+            from visit_audit.sample_sources import write_source_sample
+
+            paths = [*paths, *write_source_sample(out_dir, paths, format.value, **kwargs)]
         for p in paths:
             print(f"wrote {p}")
 

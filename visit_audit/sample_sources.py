@@ -15,6 +15,7 @@ several rows, workers and teams by id through ``ssd_professionals`` and
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -358,3 +359,17 @@ def write_annex_a(path: Path, cases: pd.DataFrame, visits: pd.DataFrame, as_of: 
                     ws.write_string(r, c, str(value))
     book.close()
     return path
+
+
+def write_source_sample(
+    out_dir: Path, canonical: Sequence[Path], kind: str, as_of: dt.date = DEFAULT_AS_OF
+) -> list[Path]:
+    """The canonical sample just written (``canonical``: cases.csv, visits.csv) as the
+    SSD's tables in ``out_dir/ssd`` (``kind`` "ssd") or ``out_dir/annex_a.xlsx`` ("annex-a")."""
+    from visit_audit.io.load import load_cases, load_visits
+
+    cases = load_cases(canonical[0]).frame
+    visits = load_visits(canonical[1]).frame
+    if kind == "ssd":
+        return write_ssd(out_dir / "ssd", cases, visits)
+    return [write_annex_a(out_dir / "annex_a.xlsx", cases, visits, as_of)]

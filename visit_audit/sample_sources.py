@@ -309,12 +309,19 @@ def annex_a_sheets(
             & (cases["end_date"].isna() | (cases["end_date"] >= cut - pd.Timedelta(days=183)))
         ]
         pool = contact if plan == "care_leaver" else seen
-        latest = (
-            pool.sort_values("visit_date")
-            .drop_duplicates("child_id", keep="last")
-            .set_index("child_id")
+        # Each row's latest visit of the child while the episode was open.
+        during = (
+            ep.reset_index(drop=True)
+            .reset_index(names="at")[["at", "child_id", "start_date", "end_date"]]
+            .merge(pool[["child_id", "visit_date", "seen_alone"]], on="child_id")
         )
-        last_date = ep["child_id"].map(latest["visit_date"])
+        during = during.loc[
+            (during["visit_date"] >= during["start_date"])
+            & (during["end_date"].isna() | (during["visit_date"] <= during["end_date"]))
+        ]
+        latest = during.sort_values("visit_date").drop_duplicates("at", keep="last")
+        latest = latest.set_index("at").reindex(range(len(ep)))
+        last_date = latest["visit_date"]
         frame = {
             "Child Unique ID": ep["child_id"].to_numpy(),
             "Gender": "c) Not known",
@@ -327,7 +334,7 @@ def annex_a_sheets(
             frame[end] = ep["end_date"].to_numpy()
         frame[last] = _uk(last_date).to_numpy()
         if other == "Was the Child Seen Alone?":
-            alone = ep["child_id"].map(latest["seen_alone"])
+            alone = latest["seen_alone"]
             frame["Was the Child Seen Alone?"] = np.where(
                 alone.fillna(False).astype(bool), "a) Yes", np.where(alone.isna(), "", "b) No")
             )

@@ -6,7 +6,8 @@ before that visit are taken as met on their due day (a record on each, found
 by auditing, since which initial deadlines there are is the framework's to
 say, and one met may bring the next), and the result keeps what a list can
 show: each episode's overdue findings, and otherwise its next deadline, in
-time on the audit date; the deadlines due soon as ever. A late finding before
+time on the audit date; the deadlines due soon as ever; and of the quality
+answers only the one a list holds (list 7's seen alone). A late finding before
 the last visit is never reported.
 """
 
@@ -97,9 +98,14 @@ def audit_annex_a(
         extra = extra.astype({c: visits[c].dtype for c in visits.columns}, errors="ignore")
         visits = pd.concat([visits, extra[visits.columns]], ignore_index=True)
     deadlines = snapshot_deadlines(out.deadlines)
+    # The one quality answer a list holds: seen alone, on list 7's last visits.
+    answers = run_engine(cases, loaded.answered, fw, as_of=as_of, calendar=calendar)
+    quality = answers.quality.loc[answers.quality["check"] == "seen_alone"].reset_index(drop=True)
     scope = in_scope(deadlines, None)
     summary = summarise(deadlines, scope, out.episodes, fw, None)
-    summary["quality"] = out.quality_summary
+    summary["quality"] = {
+        check: row for check, row in answers.quality_summary.items() if check == "seen_alone"
+    }
     result = AuditResult(
         tool_version=__version__,
         framework=fw.name,
@@ -112,7 +118,7 @@ def audit_annex_a(
         deadlines=deadlines,
         findings=findings(deadlines, scope),
         upcoming=upcoming(out.deadlines, out.episodes, as_of, calendar),
-        quality=out.quality,
+        quality=quality,
         summary=summary,
         rejected=loaded.rejected.reset_index(drop=True),
         warnings=[*loaded.warnings, *out.warnings],

@@ -210,6 +210,7 @@ class AnnexLoad:
     cases: pd.DataFrame
     visits: pd.DataFrame
     last_visit: pd.Series  # per episode_id: the list's last-visit day (NaT: none)
+    answered: pd.DataFrame  # the records of the lists that say whether the child was seen alone
     rejected: pd.DataFrame
     inputs: list[InputSummary]
     warnings: list[str]
@@ -227,6 +228,7 @@ def load_annex_a(path: Path, *, as_of: dt.date, plan_types) -> AnnexLoad:
     sheets, _ = read_workbook(path)
     as_of_day = np.datetime64(as_of, "D")
     cases_parts, visit_parts, rejected, inputs, warnings, read = [], [], [], [], [], []
+    answered: list[pd.DataFrame] = []
     for sheet in sheets:
         spec, table = sheet.spec, sheet.table
         if spec.plan_type not in plan_types:
@@ -323,6 +325,8 @@ def load_annex_a(path: Path, *, as_of: dt.date, plan_types) -> AnnexLoad:
         )
         cases_parts.append(good)
         visit_parts.append(visits_x.frame)
+        if spec.seen_alone:
+            answered.append(visits_x.frame)
         warnings += cases_x.warnings + visits_x.warnings
         n_rejected = int(pre.sum()) + len(cases_x.rejected)
         inputs.append(
@@ -352,6 +356,7 @@ def load_annex_a(path: Path, *, as_of: dt.date, plan_types) -> AnnexLoad:
         cases=cases,
         visits=visits,
         last_visit=last,
+        answered=pd.concat(answered, ignore_index=True) if answered else visits.iloc[:0],
         rejected=pd.concat(rejected, ignore_index=True) if rejected else _no_rejects(),
         inputs=inputs,
         warnings=warnings,

@@ -319,3 +319,14 @@ def test_sample_annex_a_format(tmp_path):
     assert book.exists() and (tmp_path / "demo" / "cases.csv").exists()
     audited = run("annex-a", book, "--as-of", "2026-10-31", "--quiet")
     assert audited.exit_code == 0, audited.output
+
+
+def test_pseudonymise_covers_the_snapshot(hand_book, tmp_path, monkeypatch):
+    monkeypatch.setenv("VISIT_AUDIT_KEY", "a-long-enough-test-key-for-pseudonyms")
+    out = tmp_path / "p.json"
+    result = run("annex-a", hand_book, "--as-of", "2026-10-31", "--pseudonymise", "--json", out)
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert json.loads(text)["findings"]
+    for name in ('"C1"', '"C2"', '"C5"', "Ann Lee", "Bo Kay", "Cy Day"):
+        assert name not in text

@@ -284,6 +284,14 @@ def annex_a(
     quiet: bool = typer.Option(
         False, "--quiet", "-q", help="No terminal summary (warnings still go to stderr)."
     ),
+    pseudonymise: bool = typer.Option(
+        False,
+        "--pseudonymise",
+        help="Replace child, worker and episode ids by keyed hashes (key: $VISIT_AUDIT_KEY).",
+    ),
+    key_file: Path | None = typer.Option(
+        None, "--key-file", help="Read the --pseudonymise key from FILE (implies --pseudonymise)."
+    ),
     debug: bool = typer.Option(False, "--debug", help="Show the traceback of an error."),
 ) -> None:
     """Snapshot audit of an Annex A workbook: is each open child's next visit overdue?"""
@@ -295,12 +303,14 @@ def annex_a(
         if report is not None and report.suffix.lower() != ".xlsx":
             raise typer.BadParameter("the report must be an .xlsx file", param_hint="--report")
         pipeline.check_targets([report, json_out], [workbook])
+        from visit_audit.keys import load_key
         from visit_audit.snapshot import audit_annex_a
 
+        key = load_key(key_file=key_file) if pseudonymise or key_file else None
         with _progress() as step:
             step("auditing the Annex A lists")
             result = audit_annex_a(
-                workbook, framework=framework, as_of=as_of_date, region=region.value
+                workbook, framework=framework, as_of=as_of_date, region=region.value, key=key
             )
             pipeline.write_outputs(result, report=report, json_out=json_out, step=step)
         from visit_audit.report.terminal import make_console, render_summary

@@ -452,13 +452,13 @@ def _distinct_episode_ids(parts):
         frames.append(frame)
     warning = None
     if clashes:
-        example = sorted(clashes)[0]
-        tables = sorted(seen[example])
+        # No id is quoted: under --pseudonymise a warning must not name an episode.
+        owners = sorted({t for k in clashes for t in seen[k]})
+        prefixes = ", ".join(f"{s.episode_id.split('_')[0]}:" for s, _ in parts if s.name in owners)
         warning = (
             f"{len(clashes)} episode id{'s name' if len(clashes) > 1 else ' names'} episodes in "
-            f"more than one SSD table (e.g. {example} in {' and '.join(tables)}); they are "
-            "shown with their table's prefix, e.g. "
-            f"{next(v for (t, k), v in renamed.items() if k == example)}"
+            f"more than one SSD table ({', '.join(owners)}); they are shown with their "
+            f"table's prefix ({prefixes})"
         )
     frame = pd.concat(frames, ignore_index=True)
     return frame, renamed, warning

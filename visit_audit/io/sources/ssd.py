@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from visit_audit.columns import REJECTED_COLUMNS
 from visit_audit.errors import InputError
-from visit_audit.identifiers import id_key
+from visit_audit.identifiers import id_key, id_keys
 from visit_audit.io import dates
 from visit_audit.io.sources.tables import Database, Folder, TextTable, open_source, raw_table
 from visit_audit.result import InputSummary
@@ -233,9 +233,7 @@ def _load(source: Folder | Database, as_of: dt.date, aliases) -> SsdLoad:
         child = child[keep]
         tie = ""
         if spec.ties and spec.plan_id in kept.frame.columns:
-            tie = kept.frame[spec.plan_id].map(
-                lambda v, t=spec.plan_table: renamed.get((t, id_key(v)), v)
-            )
+            tie = _renamed_ties(kept.frame[spec.plan_id], spec.plan_table, renamed)
         columns = {
             "child_id": pd.Series(child, dtype=object),
             "visit_date": kept.frame[_need(kept, spec.visit_date)],
@@ -464,6 +462,18 @@ def _distinct_episode_ids(parts):
     return frame, renamed, warning
 
 
+def _renamed_ties(plan_ids: pd.Series, table: str, renamed) -> pd.Series:
+    """Plan ids as their episodes are named (with the table's prefix on a clash)."""
+    mine = {k: v for (t, k), v in renamed.items() if t == table}
+    if not mine:
+        return plan_ids
+    keys = pd.Series(
+        id_keys(pa.array(plan_ids.to_numpy(dtype=object), type=pa.string())).to_pylist(),
+        index=plan_ids.index,
+    )
+    return keys.map(mine).fillna(plan_ids).astype(object)
+
+
 def _person_of_plan(table: TextTable, spec: EpisodeTable) -> dict[str, str]:
     """plan id (matching key) → person id, for visit tables that name only the plan."""
     frame = table.frame
@@ -624,8 +634,8 @@ def _visit_children(table: TextTable, spec: VisitTable, plan_people, account: _A
                 f"add {spec.plan_table} to the SSD"
             )
         plans = frame[spec.plan_id].to_numpy(dtype=object)
-        found = np.array([people.get(id_key(p), "") if p else "" for p in plans[missing]])
-        child[missing] = found
+        keys = id_keys(pa.array(plans[missing], type=pa.string())).to_pylist()
+        child[missing] = pd.Series(keys, dtype=object).map(people).fillna("").to_numpy()
         unknown = missing & (child == "") & (plans != "")
         reason = (
             spec.plan_id + " '" + frame[spec.plan_id].str.slice(0, 40)

@@ -77,8 +77,18 @@ def as_text(series: pd.Series) -> pd.Series:
     number stays ``1001``).
     """
     values = series.to_numpy(dtype=object)
-    if pd.api.types.infer_dtype(values, skipna=False) in ("string", "empty"):
-        return series.astype(object)
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    blank = pd.isna(values)
+    # The kinds a database column holds are turned into text a column at a time;
+    # a column of mixed kinds (a spreadsheet's) goes cell by cell below.
+    if kind in ("string", "empty"):
+        return pd.Series(np.where(blank, "", values), index=series.index, dtype=object)
+    if kind in ("datetime", "datetime64"):
+        stamps = pd.to_datetime(pd.Series(values, index=series.index))
+        text = stamps.dt.strftime("%Y-%m-%d %H:%M:%S")
+        return text.where(~blank, "").astype(object)
+    if kind == "integer":
+        return pd.Series(values, index=series.index).astype(str).where(~blank, "").astype(object)
     out = np.empty(len(values), dtype=object)
     for i, v in enumerate(values):  # io boundary: one pass over the cells read
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:

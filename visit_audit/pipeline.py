@@ -226,6 +226,8 @@ def load_inputs(options: AuditOptions, step: Step = _no_step) -> Loaded:
     """
     if options.ssd is not None:
         return reconcile(_load_ssd(options, step))
+    if options.cases is None or options.visits is None:
+        raise InputError("give both extracts (cases and visits), or the SSD (ssd=DIR|URL)")
     from visit_audit.io.mapping import MappingFile, load_mapping
 
     # The reads start first: they need only the mapping file's headers, and

@@ -497,8 +497,10 @@ def sample(
         if format != SampleFormat.csv:
             from visit_audit.sample_sources import write_source_sample
 
-            paths = [*paths, *write_source_sample(out_dir, paths, format.value, **kwargs)]
-        for p in paths:
+            more = write_source_sample(out_dir, paths, format.value, **kwargs)
+        else:
+            more = []
+        for p in [*paths, *more]:
             print(f"wrote {p}")
 
 

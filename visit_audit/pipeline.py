@@ -274,6 +274,7 @@ def _load_ssd(options: AuditOptions, step: Step) -> Loaded:
     from visit_audit.frameworks import load_framework
     from visit_audit.io.sources.ssd import load_ssd
 
+    assert options.ssd is not None
     fw = load_framework(options.framework)
     step("reading the SSD")
     ssd = load_ssd(

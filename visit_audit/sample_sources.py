@@ -190,24 +190,25 @@ def ssd_tables(cases: pd.DataFrame, visits: pd.DataFrame) -> dict[str, pd.DataFr
     )
     plan_of = dict(zip(cases["episode_id"], cases["plan_type"], strict=True))
     tie = visits["episode_id"].map(plan_of)
-    for name, plan, prefix, extra, seen in (
+    visit_tables: tuple[tuple[str, str | None, str, str, tuple[str, str]], ...] = (
         ("ssd_cin_visits", None, "cinv", "cin", ("Y", "N")),
         ("ssd_cp_visits", "child_protection", "cppv", "cp", ("Y", "N")),
         ("ssd_cla_visits", "child_in_care", "clav", "cla", ("Yes", "No")),
-    ):
-        mine = visits.loc[tie.isna()] if plan is None else visits.loc[tie == plan]
+    )
+    for name, tied_to, prefix, extra, seen in visit_tables:
+        mine = visits.loc[tie.isna()] if tied_to is None else visits.loc[tie == tied_to]
         table = {
             f"{prefix}_{extra}_visit_id": [f"{prefix.upper()}{i + 1}" for i in range(len(mine))],
             f"{prefix}_person_id": mine["child_id"].to_numpy(),
         }
-        if plan == "child_protection":
+        if tied_to == "child_protection":
             table["cppv_cp_plan_id"] = mine["episode_id"].to_numpy()
-        if plan == "child_in_care":
+        if tied_to == "child_in_care":
             table["clav_cla_id"] = mine["episode_id"].to_numpy()
         table[f"{prefix}_{extra}_visit_date"] = _datetime_text(mine["visit_date"]).to_numpy()
         table[f"{prefix}_{extra}_visit_seen"] = _yn(mine["seen"], *seen).to_numpy()
         table[f"{prefix}_{extra}_visit_seen_alone"] = _yn(mine["seen_alone"], *seen).to_numpy()
-        if plan != "child_in_care":
+        if tied_to != "child_in_care":
             table[f"{prefix}_{extra}_visit_bedroom"] = _yn(mine["bedroom_seen"], *seen).to_numpy()
         tables[name] = pd.DataFrame(table)
     return tables
@@ -329,7 +330,7 @@ def annex_a_sheets(
             "Allocated Team": _text(ep["team"]).to_numpy(),
             "Allocated Worker": _text(ep["worker"]).to_numpy(),
         }
-        if start:
+        if start and end:
             frame[start] = ep["start_date"].to_numpy()  # real Excel date cells
             frame[end] = ep["end_date"].to_numpy()
         frame[last] = _uk(last_date).to_numpy()

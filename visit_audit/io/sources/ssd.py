@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,9 @@ from visit_audit.identifiers import id_key, id_keys
 from visit_audit.io import dates
 from visit_audit.io.sources.tables import Database, Folder, TextTable, open_source, raw_table
 from visit_audit.result import InputSummary
+
+if TYPE_CHECKING:
+    from visit_audit.io.load import Extract
 
 
 @dataclass(frozen=True)
@@ -129,8 +133,8 @@ class SsdLoad:
     """What the pipeline needs: one cases and one visits Extract, each table's
     accounting, and the line that says what was read."""
 
-    cases: object  # visit_audit.io.load.Extract
-    visits: object
+    cases: Extract
+    visits: Extract
     inputs: list[InputSummary]
     source: str
     warnings: list[str]
@@ -225,29 +229,29 @@ def _load(source: Folder | Database, as_of: dt.date, aliases) -> SsdLoad:
     cases_frame = _workers_from_involvements(cases_frame, involvement_rows, names_of, as_of)
 
     visits_parts = []
-    for spec in visit_tables:
-        table = tables[spec.name]
+    for vspec in visit_tables:
+        table = tables[vspec.name]
         account = _Account(table)
-        child, keep = _visit_children(table, spec, plan_people, account)
+        child, keep = _visit_children(table, vspec, plan_people, account)
         kept = table.take(keep)
         child = child[keep]
         tie = ""
-        if spec.ties and spec.plan_id in kept.frame.columns:
-            tie = _renamed_ties(kept.frame[spec.plan_id], spec.plan_table, renamed)
+        if vspec.ties and vspec.plan_id in kept.frame.columns:
+            tie = _renamed_ties(kept.frame[vspec.plan_id], vspec.plan_table, renamed)
         columns = {
             "child_id": pd.Series(child, dtype=object),
-            "visit_date": kept.frame[_need(kept, spec.visit_date)],
+            "visit_date": kept.frame[_need(kept, vspec.visit_date)],
             "visit_type": "visit",
-            "seen": _or_blank(kept, spec.seen),
-            "seen_alone": _or_blank(kept, spec.seen_alone),
-            "bedroom_seen": _or_blank(kept, spec.bedroom_seen),
+            "seen": _or_blank(kept, vspec.seen),
+            "seen_alone": _or_blank(kept, vspec.seen_alone),
+            "bedroom_seen": _or_blank(kept, vspec.bedroom_seen),
             "episode_id": tie,
         }
         extract = load_visits(
             kept.name, columns={name: name for name in columns}, raw=raw_table(kept, columns)
         )
         account.add(extract)
-        accounts[spec.name] = account
+        accounts[vspec.name] = account
         visits_parts.append(extract)
 
     inputs = [a.summary(role) for role, a in _roles(accounts)]
@@ -594,8 +598,8 @@ def _workers_from_involvements(cases, involvements, names_of, as_of: dt.date):
     at = chosen["at"].to_numpy()
     worker = cases["worker"].to_numpy(dtype=object).copy()
     team = cases["team"].to_numpy(dtype=object).copy()
-    new_worker = _named(chosen["worker"], names_of["worker"]).to_numpy(dtype=object)
-    new_team = _named(chosen["team"], names_of["team"]).to_numpy(dtype=object)
+    new_worker = np.asarray(_named(chosen["worker"], names_of["worker"]), dtype=object)
+    new_team = np.asarray(_named(chosen["team"], names_of["team"]), dtype=object)
     blank_w = pd.isna(worker[at])
     blank_t = pd.isna(team[at])
     worker[at[blank_w]] = np.where(new_worker[blank_w] == "", None, new_worker[blank_w])

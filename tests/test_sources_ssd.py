@@ -177,6 +177,28 @@ def test_mosaic_variant_visits_name_the_plan_only(made, tmp_path):
     _same(audit_ssd(mosaic).findings, audit_ssd(made["folder"]).findings)
 
 
+def test_xlsx_tables_with_date_cells_audit_as_csv(made, tmp_path):
+    """Tables saved from Excel: real date cells, the file name in capitals."""
+    book = tmp_path / "xlsx"
+    shutil.copytree(made["folder"], book)
+    for table, dated in (
+        ("ssd_cp_visits", "cppv_cp_visit_date"),
+        ("ssd_cla_episodes", "clae_cla_episode_start_date"),
+    ):
+        frame = pd.read_csv(book / f"{table}.csv", dtype=str, keep_default_na=False)
+        frame[dated] = pd.to_datetime(frame[dated])
+        frame.to_excel(book / f"{table.upper()}.xlsx", index=False)
+        (book / f"{table}.csv").unlink()
+    _same(audit_ssd(book).findings, audit_ssd(made["folder"]).findings)
+
+
+def test_a_table_in_two_files_exits_2(small):
+    pd.read_csv(small / "ssd_cp_plans.csv", dtype=str).to_excel(
+        small / "ssd_cp_plans.xlsx", index=False
+    )
+    assert "both ssd_cp_plans.csv and ssd_cp_plans.xlsx" in _exit_2("--ssd", small)
+
+
 # --- the SSD's own ways, by hand ---------------------------------------------------------
 
 
@@ -431,6 +453,12 @@ def test_neither_or_both_sources_is_a_usage_error(args):
     result = run(*args)
     assert result.exit_code == 2
     assert "CASES VISITS" in result.output or "--ssd" in result.output
+
+
+def test_options_of_the_extracts_are_refused_with_ssd(small):
+    result = run("audit", "--ssd", small, "--date-format", "%d/%m/%Y")
+    assert result.exit_code == 2
+    assert "--date-format reads the two extracts" in result.output
 
 
 def test_sample_ssd_format_then_audit(tmp_path):

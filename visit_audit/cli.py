@@ -207,6 +207,22 @@ def audit(
     from visit_audit import pipeline
 
     _sources(cases, visits, ssd)
+    if ssd is not None:
+        extract_only = {
+            "--mapping": mapping,
+            "--cases-sheet": cases_sheet,
+            "--visits-sheet": visits_sheet,
+            "--date-format": date_format,
+            "--cases-date-format": cases_date_format,
+            "--visits-date-format": visits_date_format,
+        }
+        given = [name for name, value in extract_only.items() if value is not None]
+        if given:
+            raise typer.BadParameter(
+                f"{given[0]} reads the two extracts; the SSD's tables are read as the SSD "
+                "spells them",
+                param_hint="--ssd",
+            )
     with _errors(debug):
         as_of_date, period = pipeline.resolve_period(as_of, month, date_from, date_to)
         fail = pipeline.parse_fail_on(fail_on)

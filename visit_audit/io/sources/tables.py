@@ -165,7 +165,13 @@ class Folder:
         self.files: dict[str, Path] = {}
         for p in sorted(folder.iterdir()):
             if p.suffix.lower() in (".csv", ".xlsx") and p.is_file():
-                self.files.setdefault(p.stem.strip().casefold(), p)
+                name = p.stem.strip().casefold()
+                other = self.files.setdefault(name, p)
+                if other != p and name.startswith("ssd_"):
+                    raise InputError(
+                        f"--ssd {folder}: both {other.name} and {p.name} hold {name}; "
+                        "keep one of them"
+                    )
 
     def names(self) -> set[str]:
         return set(self.files)

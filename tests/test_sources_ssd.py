@@ -244,7 +244,8 @@ def small(tmp_path) -> Path:
     """Two children. P1: CP plan 10 (from 01/09/2026, open) and a period of care 7
     over three rows (02/01/2025-10/03/2025, 10/03/2025-open, 01/06/2025-01/08/2025).
     P2: a period of care 8 over two closed rows (01/02/2026-01/03/2026 and
-    01/03/2026-15/04/2026) and a CIN plan 10 too (the id of P1's CP plan)."""
+    01/03/2026-15/04/2026), a period 11 whose second row ceased on 32/05/2026, and a
+    CIN plan 10 too (the id of P1's CP plan)."""
     f = tmp_path / "ssd"
     write_table(f, "ssd_person", ["pers_person_id", "pers_dob"], [
         ["P1", "2015-05-01 00:00:00.000"], ["P2", "31/02/2012"],
@@ -258,6 +259,8 @@ def small(tmp_path) -> Path:
         ["E5", "P2", "8", "2026-03-01", "15/04/2026"],
         ["E6", "P2", "", "2026-03-01", ""],
         ["E7", "P2", "9", "not a date", ""],
+        ["E8", "P2", "11", "2026-05-01", "2026-05-20"],
+        ["E9", "P2", "11", "2026-05-20", "32/05/2026"],
     ])  # fmt: skip
     write_table(
         f,
@@ -340,11 +343,16 @@ def test_small_ssd_visits_and_rejected_rows(small):
     assert rejected[("ssd_cp_visits", 5)] == "cppv_cp_plan_id '99' names no plan in ssd_cp_plans"
     assert rejected[("ssd_cla_episodes", 7)] == "no clae_cla_id"
     assert "is not a date" in rejected[("ssd_cla_episodes", 8)]
+    assert "is not a date" in rejected[("ssd_cla_episodes", 10)]
+    assert rejected[("ssd_cla_episodes", 9)] == (
+        "clae_cla_id '11': row 10 of this period of care was rejected, so its start or end "
+        "is not known"
+    )
     assert "pers_dob" in rejected[("ssd_person", 3)]
     assert rejected[("ssd_involvements", 7)] == "no invo_person_id"
     accounts = {i.file: (i.rows, i.audited, i.rejected) for i in result.inputs}
     assert accounts["ssd_cp_visits"] == (4, 2, 2)
-    assert accounts["ssd_cla_episodes"] == (7, 5, 2)
+    assert accounts["ssd_cla_episodes"] == (9, 5, 4)
     assert accounts["ssd_person"] == (2, 1, 1)
     assert accounts["ssd_involvements"] == (6, 5, 1)
     assert result.source == (

@@ -211,9 +211,10 @@ def _load(source: Folder | Database, as_of: dt.date, aliases) -> SsdLoad:
             plan_type_aliases=aliases,
             raw=raw_table(kept, columns),
         )
-        if spec.name == "ssd_cla_episodes":
-            extract = _periods_of_care(extract, kept, spec)
         account.add(extract)
+        if spec.name == "ssd_cla_episodes":
+            extract = _whole_periods(extract, kept, spec, account)
+            extract = _periods_of_care(extract, kept, spec)
         accounts[spec.name] = account
         cases_parts.append((spec, extract))
 
@@ -393,6 +394,32 @@ def _combined(role, source, parts, frame, accounts):
 
 # ---------------------------------------------------------------------------
 # Episodes
+
+
+def _whole_periods(extract, table: TextTable, spec: EpisodeTable, account: _Account):
+    """A period of care with a rejected row is not audited at all: without that row
+    its start or end would be guessed. Its other rows are rejected, naming the row."""
+    if len(extract.rejected) == 0 or len(extract.frame) == 0:
+        return extract
+    key_by_row = pd.Series(table.frame[spec.episode_id].map(id_key).to_numpy(), index=table.rows)
+    bad_rows = extract.rejected["row"].to_numpy()
+    first_bad = (
+        pd.Series(bad_rows, index=key_by_row.loc[bad_rows].to_numpy()).groupby(level=0).min()
+    )
+    keys = key_by_row.loc[extract.frame["row"].to_numpy()].to_numpy()
+    hit = pd.Series(keys).isin(first_bad.index).to_numpy()
+    if not hit.any():
+        return extract
+    rows = extract.frame["row"].to_numpy()[hit]
+    ids = table.frame[spec.episode_id].to_numpy()[np.searchsorted(table.rows, rows)]
+    reasons = [
+        f"{spec.episode_id} '{cla}': row {int(first_bad[key])} of this period of care was "
+        "rejected, so its start or end is not known"
+        for cla, key in zip(ids, keys[hit], strict=True)
+    ]
+    account.parts.append(pd.DataFrame({"file": table.name, "row": rows, "reason": reasons}))
+    extract.frame = extract.frame.loc[~hit].reset_index(drop=True)
+    return extract
 
 
 def _periods_of_care(extract, table: TextTable, spec: EpisodeTable):

@@ -200,6 +200,7 @@ def write_book(path: Path) -> Path:
         ],
     )
     ws.write_row(1, 0, ["C7", "15/06/2007", "Leaving Care", "", "01/09/2026", "Cy Day"])
+    ws.write_row(2, 0, ["C9", "", "Leaving Care", "Di Fox", "01/09/2026", ""])
     book.add_worksheet("Contents").write_string(0, 0, "not a list")
     book.close()
     return path
@@ -239,7 +240,8 @@ def test_hand_workbook_snapshot(hand_book):
       06/10..02/11 = 20 working days: Mon 02/11/2026, due soon.
     List 9:
     C7: born 15/06/2007, a care leaver from 15/06/2025, contacted 01/09/2026: due
-      01/11/2026 (2 months), due soon; the worker is the personal advisor."""
+      01/11/2026 (2 months), due soon; the worker is the personal advisor.
+    C9: no date of birth, so no 18th birthday to start from: rejected."""
     r = audit_annex_a(hand_book, framework="measures-of-practice", as_of=AS_OF)
     found = {
         (f.child_id, f.kind, str(f.anchor_date.date()), str(f.due_date.date()), f.days_late)
@@ -253,12 +255,17 @@ def test_hand_workbook_snapshot(hand_book):
     soon = {(u.child_id, str(u.due_date.date())) for u in r.upcoming.itertuples()}
     assert soon == {("C6", "2026-11-02"), ("C7", "2026-11-01")}
     assert set(r.upcoming.loc[r.upcoming["child_id"] == "C7", "worker"]) == {"Cy Day"}
-    rejected = r.rejected.to_dict("records")
-    assert len(rejected) == 1
-    assert rejected[0]["file"] == "hand.xlsx [LIST 7 - CP]" and rejected[0]["row"] == 7
-    assert "'not a date' is not a date" in rejected[0]["reason"]
+    rejected = {(x["file"], x["row"]): x["reason"] for x in r.rejected.to_dict("records")}
+    assert rejected == {
+        ("hand.xlsx [LIST 7 - CP]", 7): (
+            "Date of the Last Statutory Visit 'not a date' is not a date"
+        ),
+        ("hand.xlsx [List 9 – Care Leavers]", 3): (
+            "no readable Date of Birth (the episode of a care leaver starts on the 18th birthday)"
+        ),
+    }
     lists = {i.role: (i.rows, i.rejected) for i in r.inputs}
-    assert lists == {"list 6": (3, 0), "list 7": (3, 1), "list 9": (1, 0)}
+    assert lists == {"list 6": (3, 0), "list 7": (3, 1), "list 9": (2, 1)}
 
 
 def test_lettered_answers_read_as_seen_alone(hand_book):

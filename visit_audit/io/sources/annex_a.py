@@ -242,7 +242,7 @@ def load_annex_a(path: Path, *, as_of: dt.date, plan_types) -> AnnexLoad:
         last_days, last_status = _parse(frame["last_visit"])
         bad_last = (last_status != dates.OK) & (last_status != dates.BLANK)
         reasons[bad_last] = (
-            f"{sheet.columns['last_visit']} '" + frame["last_visit"][bad_last].str.slice(0, 40)
+            f"{spec.last_visit} '" + frame["last_visit"][bad_last].str.slice(0, 40)
         ) + "' is not a date"
         start_text = frame["start_date"] if spec.start else _birthday(frame, reasons, spec)
         end_text = frame["end_date"] if spec.end else pd.Series("", index=frame.index)
@@ -370,7 +370,7 @@ def _birthday(frame: pd.DataFrame, reasons: pd.Series, spec: AnnexList) -> pd.Se
     days, status = _parse(frame["date_of_birth"])
     bad = status != dates.OK
     reasons[bad & (reasons == "").to_numpy(bool)] = (
-        "no readable Date of Birth: a care leaver's episode starts on the 18th birthday"
+        "no readable Date of Birth (the episode of a care leaver starts on the 18th birthday)"
     )
     births = pd.to_datetime(pd.Series(np.where(bad, np.datetime64("NaT"), days)))
     eighteenth = births + pd.DateOffset(years=CARE_LEAVER_AGE)

@@ -386,6 +386,13 @@ def test_pseudonymise_covers_the_ssd(small, tmp_path, monkeypatch):
         assert name not in text
 
 
+def test_explain_a_child_from_the_ssd(small):
+    result = run("explain", "--ssd", small, "--child", "P1", "--as-of", "2026-10-31")
+    assert result.exit_code == 0, result.output
+    assert "cppl:10" in result.output and "child protection" in result.output.lower()
+    assert run("explain", "--child", "P1").exit_code == 2
+
+
 def test_json_of_two_extracts_has_no_source(made):
     from visit_audit.report.json import result_to_dict
 

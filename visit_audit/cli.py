@@ -371,8 +371,11 @@ def _tell_stderr(result) -> None:
 
 @app.command()
 def explain(
-    cases: Path = typer.Argument(..., help="Cases extract (.csv or .xlsx)."),
-    visits: Path = typer.Argument(..., help="Visits extract (.csv or .xlsx)."),
+    cases: Path | None = typer.Argument(None, help="Cases extract (.csv or .xlsx)."),
+    visits: Path | None = typer.Argument(None, help="Visits extract (.csv or .xlsx)."),
+    ssd: str | None = typer.Option(
+        None, "--ssd", help="Read the Standard Safeguarding Dataset instead: a folder or a URL."
+    ),
     child: str = typer.Option(
         ..., "--child", help="The child's id (leading zeros may be left out)."
     ),
@@ -397,6 +400,7 @@ def explain(
     """The whole deadline chain of one child, episode by episode: why a visit is flagged."""
     from visit_audit import pipeline
 
+    _sources(cases, visits, ssd)
     with _errors(debug):
         from visit_audit.audit import run_audit
         from visit_audit.report.terminal import make_console, render_explain
@@ -414,6 +418,8 @@ def explain(
                 cases_date_format=cases_date_format,
                 visits_date_format=visits_date_format,
                 closed_days=closed_days,
+                ssd=ssd,
+                as_of=as_of_date,
             )
         )
         mine, theirs = pipeline.child_frames(loaded, child)

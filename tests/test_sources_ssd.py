@@ -470,6 +470,13 @@ def test_neither_or_both_sources_is_a_usage_error(args):
     assert "CASES VISITS" in result.output or "--ssd" in result.output
 
 
+def test_an_output_over_an_ssd_table_exits_2(small):
+    before = (small / "ssd_cp_plans.csv").read_bytes()
+    message = _exit_2("--ssd", small, "--json", small / "ssd_cp_plans.csv")
+    assert "ssd_cp_plans.csv" in message
+    assert (small / "ssd_cp_plans.csv").read_bytes() == before
+
+
 def test_options_of_the_extracts_are_refused_with_ssd(small):
     result = run("audit", "--ssd", small, "--date-format", "%d/%m/%Y")
     assert result.exit_code == 2

@@ -229,7 +229,14 @@ def audit(
         grades = parse_thresholds(thresholds)
         if report is not None and report.suffix.lower() != ".xlsx":
             raise typer.BadParameter("the report must be an .xlsx file", param_hint="--report")
-        pipeline.check_targets([report, json_out], [cases, visits, mapping, closed_days])
+        ssd_files = []
+        if ssd is not None:
+            from visit_audit.io.sources.tables import folder_files
+
+            ssd_files = folder_files(ssd)
+        pipeline.check_targets(
+            [report, json_out], [cases, visits, mapping, closed_days, *ssd_files]
+        )
         from visit_audit.keys import load_key
 
         key = load_key(key_file=key_file) if pseudonymise or key_file else None

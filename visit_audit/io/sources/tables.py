@@ -247,6 +247,15 @@ class Database:
         self.engine.dispose()
 
 
+def folder_files(where: str) -> list[Path]:
+    """The table files of an SSD folder (none for a database URL): inputs no output
+    may overwrite."""
+    folder = Path(where)
+    if "://" in where or not folder.is_dir():
+        return []
+    return [p for p in folder.iterdir() if p.suffix.lower() in (".csv", ".xlsx")]
+
+
 def open_source(where: str) -> Folder | Database:
     """A folder when ``where`` is one (or has no ``://``), else a database URL."""
     if "://" not in where:

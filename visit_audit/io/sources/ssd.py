@@ -185,73 +185,25 @@ def _load(source: Folder | Database, as_of: dt.date, aliases) -> SsdLoad:
         "team": _lookup(tables.get(DEPARTMENTS[0]), *DEPARTMENTS[1:]),
     }
 
-    from visit_audit.io.load import load_cases, load_visits
-
     cases_parts = []
     for spec in episode_tables:
-        table = tables[spec.name]
-        account = _Account(table)
-        keep = account.reject(table.frame[spec.episode_id] == "", f"no {spec.episode_id}")
-        kept = table.take(keep)
-        columns = {
-            "child_id": kept.frame[spec.child_id],
-            "plan_type": spec.plan_type,
-            "start_date": kept.frame[spec.start_date],
-            "end_date": _or_blank(kept, spec.end_date),
-            # A period of care has several rows: each is read as an episode of its own
-            # (ids made from the row) and the rows are grouped afterwards.
-            "episode_id": "" if spec.name == "ssd_cla_episodes" else kept.frame[spec.episode_id],
-            "date_of_birth": _dob(kept.frame[spec.child_id], people),
-            "team": _named(_or_blank(kept, spec.team), names_of["team"]),
-            "worker": _named(_or_blank(kept, spec.worker), names_of["worker"]),
-        }
-        extract = load_cases(
-            kept.name,
-            columns={name: name for name in columns},
-            plan_type_aliases=aliases,
-            raw=raw_table(kept, columns),
-        )
-        account.add(extract)
-        if spec.name == "ssd_cla_episodes":
-            extract = _whole_periods(extract, kept, spec, account)
-            extract = _periods_of_care(extract, kept, spec)
+        account, extract = _episodes(spec, tables[spec.name], people, names_of, aliases)
         accounts[spec.name] = account
         cases_parts.append((spec, extract))
-
     cases_frame, renamed, clash_warning = _distinct_episode_ids(cases_parts)
-    plan_people = {
-        spec.name: _person_of_plan(tables[spec.name], spec)
-        for spec in episode_tables
-        if spec.name in {v.plan_table for v in visit_tables}
-    }
     involvement_rows, invo_account = _involvements(tables.get(INVOLVEMENTS))
     if invo_account is not None:
         accounts[INVOLVEMENTS] = invo_account
     cases_frame = _workers_from_involvements(cases_frame, involvement_rows, names_of, as_of)
 
+    plan_people = {
+        spec.name: _person_of_plan(tables[spec.name], spec)
+        for spec in episode_tables
+        if spec.name in {v.plan_table for v in visit_tables}
+    }
     visits_parts = []
     for vspec in visit_tables:
-        table = tables[vspec.name]
-        account = _Account(table)
-        child, keep = _visit_children(table, vspec, plan_people, account)
-        kept = table.take(keep)
-        child = child[keep]
-        tie = ""
-        if vspec.ties and vspec.plan_id in kept.frame.columns:
-            tie = _renamed_ties(kept.frame[vspec.plan_id], vspec.plan_table, renamed)
-        columns = {
-            "child_id": pd.Series(child, dtype=object),
-            "visit_date": kept.frame[_need(kept, vspec.visit_date)],
-            "visit_type": "visit",
-            "seen": _or_blank(kept, vspec.seen),
-            "seen_alone": _or_blank(kept, vspec.seen_alone),
-            "bedroom_seen": _or_blank(kept, vspec.bedroom_seen),
-            "episode_id": tie,
-        }
-        extract = load_visits(
-            kept.name, columns={name: name for name in columns}, raw=raw_table(kept, columns)
-        )
-        account.add(extract)
+        account, extract = _visits(vspec, tables[vspec.name], plan_people, renamed)
         accounts[vspec.name] = account
         visits_parts.append(extract)
 
@@ -266,6 +218,64 @@ def _load(source: Folder | Database, as_of: dt.date, aliases) -> SsdLoad:
         source=_found_line(source, names, episode_tables, visit_tables),
         warnings=warnings,
     )
+
+
+def _episodes(spec: EpisodeTable, table: TextTable, people, names_of, aliases):
+    """One episode table through the cases loader (a period of care's rows grouped)."""
+    from visit_audit.io.load import load_cases
+
+    account = _Account(table)
+    keep = account.reject(table.frame[spec.episode_id] == "", f"no {spec.episode_id}")
+    kept = table.take(keep)
+    columns = {
+        "child_id": kept.frame[spec.child_id],
+        "plan_type": spec.plan_type,
+        "start_date": kept.frame[spec.start_date],
+        "end_date": _or_blank(kept, spec.end_date),
+        # A period of care has several rows: each is read as an episode of its own
+        # (ids made from the row) and the rows are grouped afterwards.
+        "episode_id": "" if spec.name == "ssd_cla_episodes" else kept.frame[spec.episode_id],
+        "date_of_birth": _dob(kept.frame[spec.child_id], people),
+        "team": _named(_or_blank(kept, spec.team), names_of["team"]),
+        "worker": _named(_or_blank(kept, spec.worker), names_of["worker"]),
+    }
+    extract = load_cases(
+        kept.name,
+        columns={name: name for name in columns},
+        plan_type_aliases=aliases,
+        raw=raw_table(kept, columns),
+    )
+    account.add(extract)
+    if spec.name == "ssd_cla_episodes":
+        extract = _whole_periods(extract, kept, spec, account)
+        extract = _periods_of_care(extract, kept, spec)
+    return account, extract
+
+
+def _visits(vspec: VisitTable, table: TextTable, plan_people, renamed):
+    """One visits table through the visits loader: every record a face-to-face visit."""
+    from visit_audit.io.load import load_visits
+
+    account = _Account(table)
+    child, keep = _visit_children(table, vspec, plan_people, account)
+    kept = table.take(keep)
+    tie: pd.Series | str = ""
+    if vspec.ties and vspec.plan_id in kept.frame.columns:
+        tie = _renamed_ties(kept.frame[vspec.plan_id], vspec.plan_table, renamed)
+    columns = {
+        "child_id": pd.Series(child[keep], dtype=object),
+        "visit_date": kept.frame[_need(kept, vspec.visit_date)],
+        "visit_type": "visit",
+        "seen": _or_blank(kept, vspec.seen),
+        "seen_alone": _or_blank(kept, vspec.seen_alone),
+        "bedroom_seen": _or_blank(kept, vspec.bedroom_seen),
+        "episode_id": tie,
+    }
+    extract = load_visits(
+        kept.name, columns={name: name for name in columns}, raw=raw_table(kept, columns)
+    )
+    account.add(extract)
+    return account, extract
 
 
 def _wanted(name: str) -> bool:

@@ -13,6 +13,7 @@ the last visit is never reported.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -56,6 +57,25 @@ def snapshot_deadlines(deadlines: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _records(met: pd.DataFrame, cases: pd.DataFrame, visits: pd.DataFrame) -> pd.DataFrame:
+    """A face-to-face visit, the child seen, on each deadline taken as met, tied to its
+    episode, in the visits frame's columns and dtypes."""
+    child = cases.set_index(cases["episode_id"].astype(str))["child_id"]
+    extra = pd.DataFrame(
+        {
+            "row": np.zeros(len(met), dtype=np.int64),
+            "child_id": met["episode_id"].map(child).to_numpy(),
+            "visit_date": pd.to_datetime(met["due_date"]).astype("datetime64[s]").to_numpy(),
+            "visit_type": "visit",
+            "seen": True,
+            "episode_id": met["episode_id"].to_numpy(),
+        }
+    )
+    extra = pd.concat([visits.iloc[:0], extra], ignore_index=True)
+    extra = extra.astype({c: visits[c].dtype for c in visits.columns}, errors="ignore")
+    return extra[visits.columns]
+
+
 def audit_annex_a(
     path: Path,
     *,
@@ -64,64 +84,56 @@ def audit_annex_a(
     region: str = "england",
     key: bytes | None = None,
 ) -> AuditResult:
-    """Audit the lists 6-9 of the Annex A workbook at ``path`` on ``as_of``."""
-    from visit_audit import __version__
+    """Audit the lists 6-9 of the Annex A workbook at ``path`` on ``as_of``.
+
+    The result is :func:`visit_audit.audit.run_audit`'s (so every renderer reads
+    it as any audit's), with the deadlines, findings, summary and quality a
+    snapshot can show.
+    """
+    from visit_audit.audit import run_audit
     from visit_audit.calendar import WorkingCalendar
     from visit_audit.engine import run_engine
     from visit_audit.frameworks import load_framework
     from visit_audit.io.sources.annex_a import load_annex_a
-    from visit_audit.views.summary import findings, in_scope, summarise, upcoming
+    from visit_audit.views.summary import findings, in_scope, summarise
 
     fw = load_framework(framework)
     covered = {name for name, plan in fw.plan_types.items() if not plan.no_rule}
     loaded = load_annex_a(path, as_of=as_of, plan_types=covered)
     calendar = WorkingCalendar(region)
     cases, visits = loaded.cases, loaded.visits
-    template = visits.iloc[:0]
     for _ in range(MAX_PASSES):
-        out = run_engine(cases, visits, fw, as_of=as_of, calendar=calendar)
-        met = taken_as_met(out.deadlines, loaded.last_visit)
+        result = run_audit(
+            cases,
+            visits,
+            fw,
+            as_of=as_of,
+            region=region,
+            inputs=loaded.inputs,
+            rejected=loaded.rejected,
+            warnings=loaded.warnings,
+            calendar=calendar,
+        )
+        met = taken_as_met(result.deadlines, loaded.last_visit)
         if met.empty:
             break
-        child = cases.set_index(cases["episode_id"].astype(str))["child_id"]
-        extra = pd.DataFrame(
-            {
-                "row": np.zeros(len(met), dtype=np.int64),
-                "child_id": met["episode_id"].map(child).to_numpy(),
-                "visit_date": pd.to_datetime(met["due_date"]).astype("datetime64[s]").to_numpy(),
-                "visit_type": "visit",
-                "seen": True,
-                "episode_id": met["episode_id"].to_numpy(),
-            }
-        )
-        extra = pd.concat([template, extra], ignore_index=True)
-        extra = extra.astype({c: visits[c].dtype for c in visits.columns}, errors="ignore")
-        visits = pd.concat([visits, extra[visits.columns]], ignore_index=True)
-    deadlines = snapshot_deadlines(out.deadlines)
+        visits = pd.concat([visits, _records(met, cases, visits)], ignore_index=True)
+    deadlines = snapshot_deadlines(result.deadlines)
+    scope = in_scope(deadlines, None)
+    audited = cases.loc[cases["start_date"] <= pd.Timestamp(as_of)]  # as the engine selects
+    summary = summarise(deadlines, scope, audited, fw, None)
     # The one quality answer a list holds: seen alone, on list 7's last visits.
     answers = run_engine(cases, loaded.answered, fw, as_of=as_of, calendar=calendar)
     quality = answers.quality.loc[answers.quality["check"] == "seen_alone"].reset_index(drop=True)
-    scope = in_scope(deadlines, None)
-    summary = summarise(deadlines, scope, out.episodes, fw, None)
     summary["quality"] = {
         check: row for check, row in answers.quality_summary.items() if check == "seen_alone"
     }
-    result = AuditResult(
-        tool_version=__version__,
-        framework=fw.name,
-        framework_title=fw.title,
-        region=region,
-        as_of=as_of,
-        period=None,
-        run_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
-        inputs=loaded.inputs,
+    result = dataclasses.replace(
+        result,
         deadlines=deadlines,
         findings=findings(deadlines, scope),
-        upcoming=upcoming(out.deadlines, out.episodes, as_of, calendar),
         quality=quality,
         summary=summary,
-        rejected=loaded.rejected.reset_index(drop=True),
-        warnings=[*loaded.warnings, *out.warnings],
         source=loaded.source,
     )
     if key is not None:

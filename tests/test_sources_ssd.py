@@ -241,7 +241,8 @@ INVOLVEMENTS = [
 
 @pytest.fixture
 def small(tmp_path) -> Path:
-    """Two children. P1: CP plan 10 (from 01/09/2026, open) and a period of care 7
+    """Two children. P1: CP plan 10 (from 01/09/2026, open: its end date NULL, as SQL
+    Server writes an empty value into a CSV file) and a period of care 7
     over three rows (02/01/2025-10/03/2025, 10/03/2025-open, 01/06/2025-01/08/2025).
     P2: a period of care 8 over two closed rows (01/02/2026-01/03/2026 and
     01/03/2026-15/04/2026), a period 11 whose second row ceased on 32/05/2026, and a
@@ -250,7 +251,7 @@ def small(tmp_path) -> Path:
     write_table(f, "ssd_person", ["pers_person_id", "pers_dob"], [
         ["P1", "2015-05-01 00:00:00.000"], ["P2", "31/02/2012"],
     ])  # fmt: skip
-    write_table(f, "ssd_cp_plans", CP_PLANS, [["10", "P1", "2026-09-01 00:00:00.000", ""]])
+    write_table(f, "ssd_cp_plans", CP_PLANS, [["10", "P1", "2026-09-01 00:00:00.000", "NULL"]])
     write_table(f, "ssd_cla_episodes", CLA, [
         ["E1", "P1", "7", "2025-01-02 00:00:00.000", "2025-03-10 00:00:00.000"],
         ["E2", "P1", "7", "10/03/2025", ""],
@@ -306,6 +307,7 @@ def test_small_ssd_episodes_periods_and_workers(small):
     loaded = pipeline.load_inputs(pipeline.AuditOptions(ssd=str(small), as_of=AS_OF))
     cases = loaded.cases.frame.set_index("episode_id")
     assert set(cases.index) == {"cppl:10", "7", "8", "cinp:10"}
+    assert pd.isna(cases.loc["cppl:10", "end_date"])
     assert cases.loc["7", "start_date"] == pd.Timestamp("2025-01-02")
     assert pd.isna(cases.loc["7", "end_date"])
     assert cases.loc["8", "start_date"] == pd.Timestamp("2026-02-01")

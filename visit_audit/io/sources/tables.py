@@ -108,10 +108,21 @@ def as_text(series: pd.Series) -> pd.Series:
     return pd.Series(out, index=series.index, dtype=object)
 
 
-def _finish(name: str, path: str, sha256: str, frame: pd.DataFrame, first_row: int) -> TextTable:
+def _finish(
+    name: str,
+    path: str,
+    sha256: str,
+    frame: pd.DataFrame,
+    first_row: int,
+    null_text: bool = False,
+) -> TextTable:
+    """``null_text``: a cell reading ``NULL`` is empty, as SQL Server Management
+    Studio writes a database's empty values into a CSV file."""
     frame = frame.rename(columns=lambda c: str(c).strip().casefold())
     frame = frame.loc[:, [c for c in frame.columns if c and not c.startswith("unnamed:")]]
     frame = pd.DataFrame({c: as_text(frame[c]).str.strip() for c in frame.columns})
+    if null_text and len(frame.columns):
+        frame = frame.mask(frame == "NULL", "")
     rows = np.arange(first_row, first_row + len(frame), dtype=np.int64)
     if len(frame.columns):
         filled = (frame != "").any(axis=1).to_numpy(bool)
@@ -136,7 +147,7 @@ def read_file(path: Path, name: str) -> TextTable:
             raise InputError(
                 f"{path}: cannot be read as an .xlsx workbook ({type(exc).__name__})"
             ) from None
-        return _finish(name, str(path), digest, frame, 2)
+        return _finish(name, str(path), digest, frame, 2, null_text=True)
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             frame = pd.read_csv(
@@ -152,7 +163,7 @@ def read_file(path: Path, name: str) -> TextTable:
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise InputError(f"{path}: cannot be read as CSV ({reason})") from None
-    return _finish(name, str(path), digest, frame, 2)
+    return _finish(name, str(path), digest, frame, 2, null_text=True)
 
 
 class Folder:

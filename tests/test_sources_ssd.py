@@ -443,6 +443,17 @@ def test_bad_urls_exit_2(tmp_path):
     assert "not a folder or a database URL" in _exit_2("--ssd", "://")
 
 
+def test_ssd_tables_in_a_schema_of_their_own_are_found():
+    """The SSD's scripts create ssd_development.ssd_*; a database may hold other schemas."""
+    from visit_audit.io.sources.tables import choose_schema
+
+    schemas = {"dbo": ["Cases", "Staff"], "ssd_development": ["ssd_cp_plans", "ssd_person"]}
+    assert choose_schema(schemas, "db") == "ssd_development"
+    assert choose_schema({"dbo": ["Cases"]}, "db") is None
+    with pytest.raises(InputError, match="several schemas .ssd_development, ssd_test."):
+        choose_schema({**schemas, "ssd_test": ["ssd_cp_plans"]}, "db")
+
+
 def test_url_password_never_shown(tmp_path):
     message = _exit_2(
         "--ssd", "mssql+pyodbc://me:s3cret@host/ssd?driver=ODBC+Driver+18+for+SQL+Server"

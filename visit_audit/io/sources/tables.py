@@ -191,6 +191,24 @@ class Folder:
         return read_file(self.files[name], name)
 
 
+def _holds_ssd(tables: list[str]) -> bool:
+    return any(t.casefold().startswith("ssd_") for t in tables)
+
+
+def choose_schema(schemas: dict[str, list[str]], where: str) -> str | None:
+    """The one schema holding SSD tables (``ssd_…``), when the default holds none;
+    None when no schema does (the run then stops: no SSD table found). Two such
+    schemas (a test copy beside the live one) stop the run: which to audit is the
+    user's to say, through the login's default schema."""
+    holding = sorted(name for name, tables in schemas.items() if _holds_ssd(tables))
+    if len(holding) > 1:
+        raise InputError(
+            f"--ssd {where}: SSD tables are in several schemas ({', '.join(holding)}) and "
+            "none in the default one; make the one to audit the login's default schema"
+        )
+    return holding[0] if holding else None
+
+
 class Database:
     """The tables of a database, through SQLAlchemy (an optional extra)."""
 
@@ -219,6 +237,18 @@ class Database:
             self.conn = self.engine.connect()
             inspector = sa.inspect(self.conn)
             tables = inspector.get_table_names()
+            self.schema = None
+            if not _holds_ssd(tables):
+                # The SSD's scripts create their tables in a schema of their own
+                # (ssd_development, unless a council renames it).
+                others = {
+                    schema: inspector.get_table_names(schema=schema)
+                    for schema in inspector.get_schema_names()
+                }
+                self.schema = choose_schema(others, self.where)
+                tables = others.get(self.schema, tables) if self.schema else tables
+                if self.schema:
+                    self.where = f"{self.where} (schema {self.schema})"
         except ImportError as exc:  # the URL's driver (pyodbc, psycopg) is not installed
             raise InputError(
                 f"--ssd {self.where}: the database driver is not installed ({exc.name or exc}); "
@@ -239,7 +269,9 @@ class Database:
     def read(self, name: str) -> TextTable:
         sa = self.sa
         try:
-            table = sa.Table(self.tables[name], sa.MetaData(), autoload_with=self.conn)
+            table = sa.Table(
+                self.tables[name], sa.MetaData(), autoload_with=self.conn, schema=self.schema
+            )
             query = sa.select(table)
             if len(table.columns):
                 query = query.order_by(list(table.columns)[0])

@@ -165,7 +165,7 @@ def write_book(path: Path) -> Path:
     ws.write_datetime(4, 4, dt.datetime(2026, 10, 28), date)
     ws.write_row(4, 7, ["c) Unknown"])
     ws.write_row(5, 0, ["C3", "01/01/2017", "CP Team", "Ann Lee", "01/09/2026", "15/10/2026"])
-    ws.write_row(5, 6, ["14/10/2026", "b) No"])
+    ws.write_row(5, 6, ["see notes", "b) No"])
     ws.write_row(6, 0, ["C8", "01/01/2012", "CP Team", "Ann Lee", "01/10/2026", ""])
     ws.write_row(6, 6, ["not a date", "b) No"])
     ws = book.add_worksheet("list 6 (CIN)")
@@ -228,7 +228,8 @@ def test_hand_workbook_snapshot(hand_book):
       26 (10) = Mon 26/10/2026: overdue 5 days on 31/10.
     C2 (row 5): plan from Wed 28/10/2026 (a date cell), no visit (c) Unknown): seen
       within 48 hours = by 30/10: overdue 1 day.
-    C3 (row 6): ended 15/10/2026: not audited, not counted.
+    C3 (row 6): ended 15/10/2026: not audited, not counted, and so not rejected for
+      its last visit 'see notes'.
     C8 (row 7): last visit 'not a date': the row is rejected.
     List 6:
     C4: from 01/09/2026, seen 20/10 (a serial number): next due 20 working days on,

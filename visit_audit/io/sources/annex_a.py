@@ -223,8 +223,6 @@ def load_annex_a(path: Path, *, as_of: dt.date, plan_types) -> AnnexLoad:
     ``plan_types``: the framework's; a list whose plan type it has no rule for
     is named in a warning and not audited.
     """
-    from visit_audit.io.load import load_cases, load_visits
-
     sheets, _ = read_workbook(path)
     as_of_day = np.datetime64(as_of, "D")
     cases_parts, visit_parts, rejected, inputs, warnings, read = [], [], [], [], [], []
@@ -248,7 +246,8 @@ def load_annex_a(path: Path, *, as_of: dt.date, plan_types) -> AnnexLoad:
         end_text = frame["end_date"] if spec.end else pd.Series("", index=frame.index)
         end_days, end_status = _parse(end_text)
         closed = (end_status == dates.OK) & (end_days <= as_of_day)
-        pre = (reasons != "").to_numpy(bool)
+        # A row closed on or before the audit date is not audited, so not rejected either.
+        pre = (reasons != "").to_numpy(bool) & ~closed
         keep = ~pre & ~closed
         if pre.any():
             rejected.append(
@@ -257,72 +256,15 @@ def load_annex_a(path: Path, *, as_of: dt.date, plan_types) -> AnnexLoad:
                 )
             )
         kept = table.take(keep)
-        episode_ids = pd.Series(
-            [f"L{spec.number}-{r}" for r in kept.rows], index=kept.frame.index, dtype=object
-        )
-        worker = kept.frame["worker"]
-        if "own_worker" in kept.frame.columns:
-            worker = kept.frame["own_worker"].where(kept.frame["own_worker"] != "", worker)
-        cases_x = load_cases(
-            kept.name,
-            columns={c: c for c in ("child_id", "plan_type", "start_date", "end_date")}
-            | {c: c for c in ("episode_id", "date_of_birth", "team", "worker")},
-            raw=raw_table(
-                kept,
-                {
-                    "child_id": kept.frame["child_id"],
-                    "plan_type": spec.plan_type,
-                    "start_date": start_text[keep].reset_index(drop=True),
-                    "end_date": end_text[keep].reset_index(drop=True),
-                    "episode_id": episode_ids,
-                    "date_of_birth": kept.frame["date_of_birth"],
-                    "team": kept.frame["team"],
-                    "worker": worker,
-                },
-            ),
+        cases_x, visits_x = _pretend_episodes(
+            spec,
+            kept,
+            start_text[keep].reset_index(drop=True),
+            end_text[keep].reset_index(drop=True),
+            last_days[keep],
         )
         rejected.append(cases_x.rejected)
         good = cases_x.frame
-        # The record on the last-visit date, when it is on or after the start.
-        last = pd.Series(last_days[keep], index=episode_ids.to_numpy())
-        on = last.reindex(good["episode_id"].astype(str).to_numpy()).to_numpy()
-        has = ~np.isnat(on) & (on >= good["start_date"].to_numpy().astype("datetime64[D]"))
-        alone = (
-            _answer(kept.frame["seen_alone"])
-            if "seen_alone" in kept.frame.columns
-            else pd.Series("", index=kept.frame.index)
-        )
-        alone_by_ep = pd.Series(alone.to_numpy(), index=episode_ids.to_numpy())
-        visit_rows = good.loc[has]
-        visits_x = load_visits(
-            kept.name,
-            columns={c: c for c in ("child_id", "visit_date", "visit_type", "seen")}
-            | {"seen_alone": "seen_alone", "episode_id": "episode_id"},
-            raw=raw_table(
-                TextTable(
-                    kept.name,
-                    kept.path,
-                    kept.sha256,
-                    visit_rows,
-                    visit_rows["row"].to_numpy(np.int64),
-                ),
-                {
-                    "child_id": visit_rows["child_id"].astype(object),
-                    "visit_date": pd.Series(
-                        np.datetime_as_string(on[has].astype("datetime64[D]"), unit="D"),
-                        dtype=object,
-                    ),
-                    "visit_type": "visit",
-                    "seen": "Y",
-                    "seen_alone": visit_rows["episode_id"]
-                    .astype(str)
-                    .map(alone_by_ep)
-                    .fillna("")
-                    .astype(object),
-                    "episode_id": visit_rows["episode_id"].astype(object),
-                },
-            ),
-        )
         cases_parts.append(good)
         visit_parts.append(visits_x.frame)
         if spec.seen_alone:
@@ -362,6 +304,69 @@ def load_annex_a(path: Path, *, as_of: dt.date, plan_types) -> AnnexLoad:
         warnings=warnings,
         source=source,
     )
+
+
+def _pretend_episodes(
+    spec: AnnexList,
+    kept: TextTable,
+    start_text: pd.Series,
+    end_text: pd.Series,
+    last_days: np.ndarray,
+):
+    """The open rows of one list as episodes (``L<list>-<row>``) through the cases
+    loader, and their last visits as records through the visits loader."""
+    from visit_audit.io.load import load_cases, load_visits
+
+    episode_ids = pd.Series(
+        [f"L{spec.number}-{r}" for r in kept.rows], index=kept.frame.index, dtype=object
+    )
+    worker = kept.frame["worker"]
+    if "own_worker" in kept.frame.columns:
+        worker = kept.frame["own_worker"].where(kept.frame["own_worker"] != "", worker)
+    case_columns = {
+        "child_id": kept.frame["child_id"],
+        "plan_type": spec.plan_type,
+        "start_date": start_text,
+        "end_date": end_text,
+        "episode_id": episode_ids,
+        "date_of_birth": kept.frame["date_of_birth"],
+        "team": kept.frame["team"],
+        "worker": worker,
+    }
+    cases_x = load_cases(
+        kept.name,
+        columns={c: c for c in case_columns},
+        raw=raw_table(kept, case_columns),
+    )
+    good = cases_x.frame
+    # The record on the last-visit date, when it is on or after the start.
+    last = pd.Series(last_days, index=episode_ids.to_numpy())
+    on = last.reindex(good["episode_id"].astype(str).to_numpy()).to_numpy()
+    has = ~np.isnat(on) & (on >= good["start_date"].to_numpy().astype("datetime64[D]"))
+    alone = (
+        _answer(kept.frame["seen_alone"])
+        if "seen_alone" in kept.frame.columns
+        else pd.Series("", index=kept.frame.index)
+    )
+    alone_by_ep = pd.Series(alone.to_numpy(), index=episode_ids.to_numpy())
+    rows = good.loc[has]
+    visit_columns = {
+        "child_id": rows["child_id"].astype(object),
+        "visit_date": pd.Series(
+            np.datetime_as_string(on[has].astype("datetime64[D]"), unit="D"), dtype=object
+        ),
+        "visit_type": "visit",
+        "seen": "Y",
+        "seen_alone": rows["episode_id"].astype(str).map(alone_by_ep).fillna("").astype(object),
+        "episode_id": rows["episode_id"].astype(object),
+    }
+    records = TextTable(kept.name, kept.path, kept.sha256, rows, rows["row"].to_numpy(np.int64))
+    visits_x = load_visits(
+        kept.name,
+        columns={c: c for c in visit_columns},
+        raw=raw_table(records, visit_columns),
+    )
+    return cases_x, visits_x
 
 
 def _birthday(frame: pd.DataFrame, reasons: pd.Series, spec: AnnexList) -> pd.Series:

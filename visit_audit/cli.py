@@ -33,6 +33,12 @@ frameworks_app = typer.Typer(
 app.add_typer(frameworks_app, name="frameworks")
 
 
+class SampleFormat(StrEnum):
+    csv = "csv"
+    ssd = "ssd"
+    annex_a = "annex-a"
+
+
 class Region(StrEnum):
     england = "england"
     wales = "wales"
@@ -115,9 +121,17 @@ def parse_thresholds(value: str) -> tuple[float, float]:
 
 @app.command()
 def audit(
-    cases: Path = typer.Argument(..., help="Cases extract (.csv or .xlsx): one row per episode."),
-    visits: Path = typer.Argument(
-        ..., help="Visits extract (.csv or .xlsx): one row per visit or contact."
+    cases: Path | None = typer.Argument(
+        None, help="Cases extract (.csv or .xlsx): one row per episode."
+    ),
+    visits: Path | None = typer.Argument(
+        None, help="Visits extract (.csv or .xlsx): one row per visit or contact."
+    ),
+    ssd: str | None = typer.Option(
+        None,
+        "--ssd",
+        help="Read the Standard Safeguarding Dataset instead: a folder of ssd_<table>.csv/.xlsx "
+        "or a database URL (sqlite:///ssd.db, mssql+pyodbc://…, postgresql+psycopg://…).",
     ),
     framework: str = typer.Option(
         "measures-of-practice", help="Built-in framework name or a FILE.toml."
@@ -198,13 +212,37 @@ def audit(
     """Audit every deadline of every child's history and report late, missed and overdue visits."""
     from visit_audit import pipeline
 
+    _sources(cases, visits, ssd)
+    if ssd is not None:
+        extract_only = {
+            "--mapping": mapping,
+            "--cases-sheet": cases_sheet,
+            "--visits-sheet": visits_sheet,
+            "--date-format": date_format,
+            "--cases-date-format": cases_date_format,
+            "--visits-date-format": visits_date_format,
+        }
+        given = [name for name, value in extract_only.items() if value is not None]
+        if given:
+            raise typer.BadParameter(
+                f"{given[0]} reads the two extracts; the SSD's tables are read as the SSD "
+                "spells them",
+                param_hint="--ssd",
+            )
     with _errors(debug):
         as_of_date, period = pipeline.resolve_period(as_of, month, date_from, date_to)
         fail = pipeline.parse_fail_on(fail_on)
         grades = parse_thresholds(thresholds)
         if report is not None and report.suffix.lower() != ".xlsx":
             raise typer.BadParameter("the report must be an .xlsx file", param_hint="--report")
-        pipeline.check_targets([report, json_out, history], [cases, visits, mapping, closed_days])
+        ssd_files = []
+        if ssd is not None:
+            from visit_audit.io.sources.tables import folder_files
+
+            ssd_files = folder_files(ssd)
+        pipeline.check_targets(
+            [report, json_out, history], [cases, visits, mapping, closed_days, *ssd_files]
+        )
         from visit_audit.keys import load_key
 
         key = load_key(key_file=key_file) if pseudonymise or key_file else None
@@ -225,6 +263,7 @@ def audit(
             closed_days=closed_days,
             compare=compare,
             history=history,
+            ssd=ssd,
         )
         with _progress() as step:
             result = pipeline.audit(options, step)
@@ -237,6 +276,79 @@ def audit(
             _tell_stderr(result)
         else:
             render_summary(result, make_console(), thresholds=grades)
+            if report is not None:
+                make_console().print(f"Excel report written to {report}")
+    if pipeline.failed(result, fail):
+        raise typer.Exit(1)
+
+
+def _sources(cases: Path | None, visits: Path | None, ssd: str | None) -> None:
+    """Either the two extracts or --ssd, never both and never neither."""
+    if ssd is not None and (cases is not None or visits is not None):
+        raise typer.BadParameter("give CASES VISITS or --ssd, not both", param_hint="--ssd")
+    if ssd is None and (cases is None or visits is None):
+        raise typer.BadParameter(
+            "give both extracts (CASES VISITS) or --ssd DIR|URL", param_hint="CASES VISITS"
+        )
+
+
+@app.command("annex-a")
+def annex_a(
+    workbook: Path = typer.Argument(..., help="The Ofsted Annex A workbook (.xlsx): lists 6-9."),
+    framework: str = typer.Option(
+        "measures-of-practice", help="Built-in framework name or a FILE.toml."
+    ),
+    as_of: str | None = typer.Option(None, "--as-of", help="Audit date (default: today)."),
+    region: Region = typer.Option(Region.england, help="Bank holidays of this UK region."),
+    report: Path | None = typer.Option(
+        None, "--report", help="Write the Excel report to FILE.xlsx."
+    ),
+    json_out: str | None = typer.Option(
+        None, "--json", help="Write the JSON result to FILE, or - for stdout."
+    ),
+    fail_on: str = typer.Option(
+        "none",
+        "--fail-on",
+        help="Exit 1 when any exists: a comma list of overdue, finding, rejected (or none).",
+    ),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="No terminal summary (warnings still go to stderr)."
+    ),
+    pseudonymise: bool = typer.Option(
+        False,
+        "--pseudonymise",
+        help="Replace child, worker and episode ids by keyed hashes (key: $VISIT_AUDIT_KEY).",
+    ),
+    key_file: Path | None = typer.Option(
+        None, "--key-file", help="Read the --pseudonymise key from FILE (implies --pseudonymise)."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show the traceback of an error."),
+) -> None:
+    """Snapshot audit of an Annex A workbook: is each open child's next visit overdue?"""
+    from visit_audit import pipeline
+
+    with _errors(debug):
+        as_of_date, _ = pipeline.resolve_period(as_of, None, None, None)
+        fail = pipeline.parse_fail_on(fail_on)
+        if report is not None and report.suffix.lower() != ".xlsx":
+            raise typer.BadParameter("the report must be an .xlsx file", param_hint="--report")
+        pipeline.check_targets([report, json_out], [workbook])
+        from visit_audit.keys import load_key
+        from visit_audit.snapshot import audit_annex_a
+
+        key = load_key(key_file=key_file) if pseudonymise or key_file else None
+        with _progress() as step:
+            step("auditing the Annex A lists")
+            result = audit_annex_a(
+                workbook, framework=framework, as_of=as_of_date, region=region.value, key=key
+            )
+            pipeline.write_outputs(result, report=report, json_out=json_out, step=step)
+        from visit_audit.report.terminal import make_console, render_summary
+
+        if quiet or json_out == "-":
+            _tell_stderr(result)
+        else:
+            render_summary(result, make_console())
             if report is not None:
                 make_console().print(f"Excel report written to {report}")
     if pipeline.failed(result, fail):
@@ -273,8 +385,11 @@ def _tell_stderr(result) -> None:
 
 @app.command()
 def explain(
-    cases: Path = typer.Argument(..., help="Cases extract (.csv or .xlsx)."),
-    visits: Path = typer.Argument(..., help="Visits extract (.csv or .xlsx)."),
+    cases: Path | None = typer.Argument(None, help="Cases extract (.csv or .xlsx)."),
+    visits: Path | None = typer.Argument(None, help="Visits extract (.csv or .xlsx)."),
+    ssd: str | None = typer.Option(
+        None, "--ssd", help="Read the Standard Safeguarding Dataset instead: a folder or a URL."
+    ),
     child: str = typer.Option(
         ..., "--child", help="The child's id (leading zeros may be left out)."
     ),
@@ -299,6 +414,7 @@ def explain(
     """The whole deadline chain of one child, episode by episode: why a visit is flagged."""
     from visit_audit import pipeline
 
+    _sources(cases, visits, ssd)
     with _errors(debug):
         from visit_audit.audit import run_audit
         from visit_audit.report.terminal import make_console, render_explain
@@ -316,6 +432,8 @@ def explain(
                 cases_date_format=cases_date_format,
                 visits_date_format=visits_date_format,
                 closed_days=closed_days,
+                ssd=ssd,
+                as_of=as_of_date,
             )
         )
         mine, theirs = pipeline.child_frames(loaded, child)
@@ -389,6 +507,12 @@ def sample(
     late: float = typer.Option(
         0.03, "--late", min=0.0, max=0.99, help="Share of visits made late (0.2: a struggling LA)."
     ),
+    format: SampleFormat = typer.Option(
+        "csv",
+        "--format",
+        help="csv: cases.csv and visits.csv; ssd: also the SSD's tables in OUT_DIR/ssd; "
+        "annex-a: also an Annex A workbook OUT_DIR/annex_a.xlsx.",
+    ),
 ) -> None:
     """Write realistic synthetic extracts (no real child's data) for demos, tests and benchmarks."""
     with _errors():
@@ -406,7 +530,13 @@ def sample(
             late=late,
             **kwargs,
         )
-        for p in paths:
+        if format != SampleFormat.csv:
+            from visit_audit.sample_sources import write_source_sample
+
+            more = write_source_sample(out_dir, paths, format.value, **kwargs)
+        else:
+            more = []
+        for p in [*paths, *more]:
             print(f"wrote {p}")
 
 

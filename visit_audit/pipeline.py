@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from visit_audit.frameworks.model import Framework
     from visit_audit.io.load import Extract
     from visit_audit.io.mapping import MappingFile
-    from visit_audit.result import AuditResult
+    from visit_audit.result import AuditResult, InputSummary
 
 DEFAULT_FRAMEWORK = "measures-of-practice"
 REGIONS = ("england", "wales", "scotland", "northern-ireland")
@@ -57,8 +57,8 @@ class AuditOptions:
     ``as_of`` None means today (or the period's last day, when earlier).
     """
 
-    cases: Path
-    visits: Path
+    cases: Path | None = None
+    visits: Path | None = None
     framework: str = DEFAULT_FRAMEWORK
     as_of: dt.date | None = None
     period: tuple[dt.date, dt.date] | None = None
@@ -71,6 +71,7 @@ class AuditOptions:
     visits_date_format: str | None = None
     key: bytes | None = None  # pseudonymise every output with this key
     history: Path | None = None  # record the run in this history file (needs a period)
+    ssd: str | None = None  # the SSD's tables (a folder or a database URL) instead of two files
     today: dt.date | None = None  # for tests: what "today" is
     closed_days: Path | None = None  # --closed-days: more local non-working days
     compare: str | None = None  # --compare: a second framework for the same extracts
@@ -95,6 +96,9 @@ class Loaded:
     warnings: list[str] = field(default_factory=list)
     # The --closed-days file's days (the framework's own are on the framework).
     closed_days: tuple[dt.date, ...] = ()
+    # A source of several tables (the SSD): each table's accounting, and what was read.
+    inputs: list[InputSummary] | None = None
+    source: str | None = None
 
 
 # ---------------------------------------------------------------------------
@@ -221,6 +225,10 @@ def load_inputs(options: AuditOptions, step: Step = _no_step) -> Loaded:
     error is the one told. Visits' ids that lost their leading zeros are spelled
     as the cases extract spells them.
     """
+    if options.ssd is not None:
+        return reconcile(_load_ssd(options, step))
+    if options.cases is None or options.visits is None:
+        raise InputError("give both extracts (cases and visits), or the SSD (ssd=DIR|URL)")
     from visit_audit.io.mapping import MappingFile, load_mapping
 
     # The reads start first: they need only the mapping file's headers, and
@@ -260,6 +268,33 @@ def load_inputs(options: AuditOptions, step: Step = _no_step) -> Loaded:
             mapping.check_plan_types(fw.plan_types, fw.name)
         cases_x, visits_x = _load_both(options, fw, mapping or MappingFile(), raws)
     return reconcile(Loaded(fw, cases_x, visits_x, mapping, closed_days=closed))
+
+
+def _load_ssd(options: AuditOptions, step: Step) -> Loaded:
+    """The SSD's tables (visit_audit/io/sources/ssd.py) as the two canonical extracts."""
+    from visit_audit.frameworks import load_framework
+    from visit_audit.io.sources.ssd import load_ssd
+
+    assert options.ssd is not None
+    fw = load_framework(options.framework)
+    step("reading the SSD")
+    ssd = load_ssd(
+        options.ssd, as_of=options.resolved_as_of(), plan_type_aliases=plan_type_aliases(fw)
+    )
+    closed: tuple[dt.date, ...] = ()
+    if options.closed_days is not None:
+        from visit_audit.io.closed_days import read_closed_days
+
+        closed = read_closed_days(options.closed_days)
+    return Loaded(
+        fw,
+        ssd.cases,
+        ssd.visits,
+        warnings=ssd.warnings,
+        closed_days=closed,
+        inputs=ssd.inputs,
+        source=ssd.source,
+    )
 
 
 def _load_both(options, fw, mapping, raws) -> tuple[Extract, Extract]:
@@ -376,13 +411,14 @@ def audit_loaded(
         as_of=as_of,
         region=region,
         period=period,
-        inputs=[cases.info, visits.info],
+        inputs=loaded.inputs or [cases.info, visits.info],
         rejected=pd.concat([cases.rejected, visits.rejected], ignore_index=True),
         warnings=[*cases.warnings, *visits.warnings, *loaded.warnings, *checks],
         calendar=WorkingCalendar(region, closed=closed),
     )
     result.closed_days = tuple(closed)
     result.unrecognised = merge_unrecognised([cases.unrecognised, visits.unrecognised])
+    result.source = loaded.source
     if key is not None:
         from visit_audit.privacy import pseudonymise_result
 

@@ -166,3 +166,6 @@ class AuditResult:
     # With a history: % on time of every recorded period of the framework, overall
     # (team None) and per team (visit_audit.history.TREND_COLUMNS), for the Trend sheet.
     trend: pd.DataFrame | None = None
+    # What was read when it is not a pair of extracts (the SSD's tables, Annex A's
+    # lists): one line for the terminal, the About sheet and the JSON "source".
+    source: str | None = None

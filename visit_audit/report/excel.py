@@ -644,6 +644,8 @@ def _about_sheet(
         ws.write_string(row, 5, i.sha256, fmt.indent)
         row += 1
     row += 1
+    if result.source:
+        note("Source", result.source)
     good, fair = thresholds
     note("Statuses", STATUS_LEGEND)
     note("Columns", COLUMN_LEGEND)

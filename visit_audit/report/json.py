@@ -90,6 +90,8 @@ def _stream(result: AuditResult, fh: BinaryIO) -> None:
     put("{\n")
     for key in ("tool_version", "framework", "region", "as_of", "period", "run_at"):
         put(f"  {_dumps(key)}: {_dumps(head[key])},\n")
+    if result.source is not None:  # only a source other than two extracts has one
+        put(f'  "source": {_dumps(result.source)},\n')
     put('  "inputs": ')
     _put_lines(put, (_dumps(i) for i in head["inputs"]))
     for name, columns in _LISTS:

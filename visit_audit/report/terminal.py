@@ -140,6 +140,8 @@ def render_summary(
         console.print(compare_table(result, thresholds))
 
     console.print()
+    if result.source:
+        console.print(Text(_clean(result.source)))
     for line in _input_lines(result):
         console.print(Text(line))
     if result.warnings:

@@ -21,12 +21,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/visit-audit audit sample_data/cases.csv sample_data/visits.csv --as-of 2026-10-31 --report demo-report.xlsx
 
+# Two processes, one per core (pytest-xdist).
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 # The quick part (under 30 s): everything but the tests marked slow.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -n 2 -m "not slow"
 
 # The whole suite against the lowest versions pyproject.toml allows, in a venv
 # of its own (.venv-lowest), so the declared floors are floors that pass.
@@ -39,7 +40,7 @@ test-lowest:
 	$(LOWEST)/bin/python -m pip install --quiet -c $(LOWEST)/pins.txt -r $(LOWEST)/pins.txt
 	$(LOWEST)/bin/python -m pip install --quiet --no-deps -e .
 	$(LOWEST)/bin/python -m pip list --format=freeze | grep -iE "^($$(cut -d= -f1 $(LOWEST)/pins.txt | paste -sd'|'))=="
-	$(LOWEST)/bin/python -m pytest -p no:cacheprovider
+	$(LOWEST)/bin/python -m pytest -n 2 -p no:cacheprovider
 
 acceptance: $(STAMP)
 	../shared/acceptance/run $(CURDIR)/$(BIN)/visit-audit

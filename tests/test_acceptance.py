@@ -17,6 +17,9 @@ RUN = ROOT.parent / "shared" / "acceptance" / "run"
 CLI = Path(sys.executable).parent / "visit-audit"
 
 
+pytestmark = pytest.mark.slow  # a whole run per case
+
+
 @pytest.mark.skipif(not RUN.exists(), reason="../shared/acceptance is not here")
 def test_shared_acceptance_scenarios_pass():
     proc = subprocess.run(

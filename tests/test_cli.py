@@ -479,6 +479,7 @@ def _script(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedP
     )
 
 
+@pytest.mark.slow  # starts another process
 @pytest.mark.parametrize(
     "args",
     [
@@ -500,6 +501,7 @@ def test_console_usage_error_is_one_line(args, tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow  # starts another process
 def test_console_fail_on_overdue_exits_1(tmp_path):
     proc = _script(
         "audit", CASES, VISITS, "--as-of", AS_OF, "--quiet", "--fail-on", "overdue", cwd=tmp_path
@@ -587,6 +589,7 @@ def test_a_column_map_reaches_both_extracts(tmp_path):
     assert out["rejected"][0]["reason"].startswith("no child_id")
 
 
+@pytest.mark.slow  # starts another process
 def test_a_reader_closing_standard_output_gets_one_line_not_a_traceback(tmp_path):
     # `visit-audit audit … --json - | head -c 10`: the pipe closes before the JSON is out.
     # The JSON of 2,000 children is many times a pipe's buffer (64 KiB), so the
@@ -610,6 +613,7 @@ def test_a_reader_closing_standard_output_gets_one_line_not_a_traceback(tmp_path
     )
 
 
+@pytest.mark.slow  # starts another process
 def test_the_console_script_exits_with_the_run_s_code_and_flushes_its_output(tmp_path):
     # main() leaves with os._exit once everything is written: the summary and the
     # JSON must both be complete, and --fail-on still decides the code.

@@ -281,6 +281,7 @@ def _record_at_once(cases: str, visits: str, month: str, store: str, barrier) ->
     history.record(store, result)
 
 
+@pytest.mark.slow  # starts another process
 def test_two_processes_recording_at_once_both_land_and_the_file_is_whole(extract, tmp_path):
     store = tmp_path / "new.sqlite"  # not there yet: both race to create and migrate it too
     ctx = multiprocessing.get_context("spawn")
@@ -304,6 +305,7 @@ def test_two_processes_recording_at_once_both_land_and_the_file_is_whole(extract
     assert _mode(store) == 0o600
 
 
+@pytest.mark.slow  # starts another process
 def test_two_audit_commands_at_once_on_one_file(extract, tmp_path):
     """The same through the command line, as two cron jobs would."""
     store = tmp_path / "h.sqlite"

@@ -468,6 +468,7 @@ def test_a_read_beforehand_tells_its_error_when_loaded(tmp_path):
             load_visits(missing, columns={"Kid": "kid"}, raw=reading)
 
 
+@pytest.mark.slow  # starts another process
 def test_reading_a_csv_file_needs_no_pandas(tmp_path):
     # The command line reads the extracts while pandas is imported: the CSV reader
     # must not import it itself.

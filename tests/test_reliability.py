@@ -305,6 +305,7 @@ def test_failed_write_leaves_no_temp_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow  # starts another process
 def test_the_console_command_asks_malloc_to_keep_freed_memory_unless_told_not_to():
     # A setting of the whole process (visit_audit.memory), so tried in a child process.
     code = (

@@ -277,7 +277,7 @@ def audit(
         else:
             render_summary(result, make_console(), thresholds=grades)
             if report is not None:
-                make_console().print(f"Excel report written to {report}")
+                make_console().print(f"Excel report written to {report}", soft_wrap=True)
     if pipeline.failed(result, fail):
         raise typer.Exit(1)
 
@@ -350,7 +350,7 @@ def annex_a(
         else:
             render_summary(result, make_console())
             if report is not None:
-                make_console().print(f"Excel report written to {report}")
+                make_console().print(f"Excel report written to {report}", soft_wrap=True)
     if pipeline.failed(result, fail):
         raise typer.Exit(1)
 

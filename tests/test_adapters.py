@@ -84,6 +84,7 @@ def test_the_report_streams_its_list_sheets(tmp_path, monkeypatch):
     assert 300 in streamed  # the Findings sheet went the fast way
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_with_the_fast_path_off_the_same_cells_are_written_the_plain_way(tmp_path, monkeypatch):
     result = make_result(findings=big_findings(300))
     excel.write_report(result, tmp_path / "fast.xlsx")

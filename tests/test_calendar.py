@@ -140,6 +140,7 @@ def test_add_months_takes_one_number_of_months_per_date():
 # --- §1: N working days ----------------------------------------------------------------
 
 
+@pytest.mark.slow  # a whole audit (or several)
 @pytest.mark.parametrize(
     ("anchor", "n", "due"),
     [
@@ -562,6 +563,7 @@ def test_duration_str_reads_back(duration, text):
     assert Duration.parse(str(duration)) == duration
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_one_calendar_asked_from_several_threads_at_once_answers_as_alone():
     # The engine audits two partitions of children at a time with one calendar,
     # whose covered years widen as dates from other decades arrive.

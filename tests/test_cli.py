@@ -97,6 +97,7 @@ def sample_json() -> dict:
 # --- exit codes -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_normal_run_exits_0_and_prints_summary():
     result = run(*sample_args())
     assert result.exit_code == 0, result.output
@@ -108,6 +109,7 @@ def test_sample_data_has_overdue_findings(sample_json):
     assert any(f["status"] == "overdue" for f in sample_json["findings"])
 
 
+@pytest.mark.slow  # a whole audit (or several)
 @pytest.mark.parametrize("fail_on, code", [("overdue", 1), ("finding", 1), ("none", 0)])
 def test_fail_on_with_findings(fail_on, code):
     result = run(*sample_args("--quiet", "--fail-on", fail_on))
@@ -121,6 +123,7 @@ def test_fail_on_clean_input_exits_0(clean, fail_on):
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_fail_on_default_is_none():
     assert run(*sample_args("--quiet")).exit_code == 0
 
@@ -164,6 +167,7 @@ def test_good_thresholds_accepted(thresholds):
     assert run(*sample_args("--quiet", "--thresholds", thresholds)).exit_code == 0
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_thresholds_reach_the_report(sample_copy):
     cases, visits = sample_copy
     report = cases.parent / "r.xlsx"
@@ -246,6 +250,7 @@ def test_json_to_stdout_is_only_json(sample_json):
     assert sample_json["framework"] == "measures-of-practice"
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_json_to_stdout_even_with_report_and_fail_on(sample_copy):
     cases, visits = sample_copy
     report = cases.parent / "r.xlsx"
@@ -268,6 +273,7 @@ def test_json_to_stdout_even_with_report_and_fail_on(sample_copy):
     assert report.exists()
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_json_file(sample_copy, sample_json):
     cases, visits = sample_copy
     out = cases.parent / "result.json"
@@ -277,6 +283,7 @@ def test_json_file(sample_copy, sample_json):
     assert json.loads(out.read_text())["findings"] == sample_json["findings"]
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_no_color_means_no_escape_codes(sample_copy):
     cases, visits = sample_copy
     result = run(
@@ -295,6 +302,7 @@ def test_no_color_means_no_escape_codes(sample_copy):
     assert "\x1b[" not in (result.stderr or "")
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_quiet_prints_nothing_on_stdout(sample_copy):
     cases, visits = sample_copy
     result = run(
@@ -305,6 +313,7 @@ def test_quiet_prints_nothing_on_stdout(sample_copy):
     assert (cases.parent / "r.xlsx").exists()
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_report_is_private_and_has_the_sheets(sample_copy):
     cases, visits = sample_copy
     report = cases.parent / "out" / "report.xlsx"
@@ -378,6 +387,7 @@ def test_from_to_period():
     _check_period(json.loads(result.stdout), dt.date(2026, 8, 1), dt.date(2026, 9, 15))
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_month_and_from_to_agree():
     a = run("audit", CASES, VISITS, "--month", "2026-09", "--json", "-")
     b = run("audit", CASES, VISITS, "--from", "2026-09-01", "--to", "2026-09-30", "--json", "-")
@@ -387,6 +397,7 @@ def test_month_and_from_to_agree():
 # --- formula injection -------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_extract_text_never_becomes_a_formula(tmp_path):
     worker = '=HYPERLINK("http://evil","x")'
     team = "+SUM(1,2)"

@@ -14,6 +14,7 @@ from visit_audit.errors import VisitAuditError
 from visit_audit.sample import write_sample
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_leaving_background_waits_for_its_work_even_on_an_error():
     finished = []
 
@@ -27,6 +28,7 @@ def test_leaving_background_waits_for_its_work_even_on_an_error():
     assert finished == [True]
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_a_failed_load_leaves_no_read_running(tmp_path, monkeypatch):
     # The framework is unknown: the run stops while both extracts are still
     # being read in the background (a slow disk, here); the reads are waited

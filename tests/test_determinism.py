@@ -37,12 +37,14 @@ def _shuffled(tmp: Path, seed: int) -> tuple[Path, Path]:
     return out[0], out[1]
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_same_run_twice_is_byte_identical(tmp_path):
     a = _json(SAMPLE / "cases.csv", SAMPLE / "visits.csv", tmp_path / "a.json")
     b = _json(SAMPLE / "cases.csv", SAMPLE / "visits.csv", tmp_path / "b.json")
     assert a == b
 
 
+@pytest.mark.slow  # a whole audit (or several)
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("extra", [(), ("--month", "2026-09")], ids=["all", "month"])
 def test_row_order_does_not_matter(tmp_path, seed, extra):
@@ -58,6 +60,7 @@ def _without_inputs(text: bytes) -> bytes:
     return b"".join(line for line in text.splitlines(keepends=True) if b'"sha256"' not in line)
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_pseudonymised_output_is_deterministic(tmp_path):
     env = {"VISIT_AUDIT_KEY": "determinism-key-0123456789"}
     cases, visits = _shuffled(tmp_path, 7)

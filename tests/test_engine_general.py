@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 
+import pytest
 from frames import audit, chain, england, found, kid, rec, run_rules
 from frames import iso as _iso
 from hypothesis import given, settings
@@ -429,6 +430,7 @@ def test_without_a_period_every_finding_up_to_as_of_is_reported():
     assert (row["on_time"], row["late"], row["missed"], row["overdue"]) == (1, 3, 2, 2)
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_period_view_settles_count_windows_on_their_last_day_and_milestones_on_the_decision():
     # C1 short breaks from Mon 15 Jan 2024, all deadlines met on time (22 Jan: seen 20 Jan;
     #   15 Apr: 10 Apr; 10 Oct: 1 Oct; 1 Apr 2025: 1 Apr), never unannounced: window 0
@@ -538,6 +540,7 @@ def test_flag_bits_are_the_same_whether_arrow_holds_a_column_in_one_chunk_or_sev
     assert np.array_equal(_flag_bits(typed), one)
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_working_through_the_children_in_partitions_changes_nothing():
     # Large extracts are audited a group of children at a time (run_engine's partitions).
     from pathlib import Path

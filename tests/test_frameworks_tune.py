@@ -163,6 +163,7 @@ def _statuses(result) -> list[str]:
     return [f["status"] for f in json.loads(result.stdout)["findings"]]
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_closed_days_from_a_framework_file_and_from_closed_days_file(cp_files, tmp_path):
     """The same chain through the command line: [calendar] closed in a framework that
     extends measures-of-practice, and --closed-days FILE (ISO and UK dates, a header,
@@ -229,6 +230,7 @@ def _json_run(*extra) -> dict:
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_extends_changes_one_plan_type_and_leaves_the_rest_identical(tmp_path):
     fw_file = write(tmp_path / "stricter.toml", ONE_CHANGE)
     fw = load_framework(fw_file)
@@ -309,6 +311,7 @@ def test_removed_needs_a_parent_that_has_the_plan_type(tmp_path):
 # --- compare --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_compare_equals_two_separate_runs(tmp_path):
     """The JSON compare object is the summary of a separate run under that framework,
     and the rest of the JSON is the usual run's (only run_at differs)."""
@@ -322,6 +325,7 @@ def test_compare_equals_two_separate_runs(tmp_path):
     assert "compare" not in alone_mop
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_compare_in_the_terminal_and_the_workbook(tmp_path):
     report = tmp_path / "r.xlsx"
     result = run(
@@ -508,6 +512,7 @@ def _d(text: str):
     return pd.Timestamp(text).date()
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_compare_with_other_spellings_reads_the_cases_as_that_framework_does(cp_files, tmp_path):
     """A framework with its own [aliases] accepts a plan type the first one rejects:
     its summary is still the one its own run gives (the cases are read again)."""
@@ -528,6 +533,7 @@ def test_compare_with_other_spellings_reads_the_cases_as_that_framework_does(cp_
     assert len(both["rejected"]) == 1
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_compare_under_pseudonymise_equals_a_pseudonymised_run():
     env = {**ENV, "VISIT_AUDIT_KEY": "frameworks-tune-key-0123456789"}
     args = ["audit", str(CASES), str(VISITS), "--as-of", AS_OF, "--json", "-", "--pseudonymise"]
@@ -536,6 +542,7 @@ def test_compare_under_pseudonymise_equals_a_pseudonymised_run():
     assert both["compare"]["summary"] == alone["summary"]
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_explain_skips_closed_days_too(cp_files, tmp_path):
     """explain shows the chain the audit computes: due 8 Jan 2026 with the closed days."""
     c, v = cp_files

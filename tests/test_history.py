@@ -99,6 +99,7 @@ def monthly(extract, tmp_path_factory):
 # --- recording ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_history_figures_equal_each_runs_summary_overall(monthly):
     runs, rerun, store = monthly
     periods = history.periods(store)
@@ -197,6 +198,7 @@ def keys_in_order(frame: pd.DataFrame) -> list[tuple]:
     return list(zip(*cols, strict=True))
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_previous_is_the_latest_period_ending_before_this_one_starts(extract, tmp_path):
     """A quarter recorded after its months: its previous is the month before it
     starts, not a month inside it."""
@@ -249,6 +251,7 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_history_file_and_its_wal_and_shm_are_mode_0600(extract, tmp_path):
     store = tmp_path / "h.sqlite"
     old = os.umask(0o022)  # a usual umask would give 0644
@@ -356,6 +359,7 @@ PRAGMA application_id = 1447122244;
 """
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_a_version_1_file_is_migrated_and_its_periods_kept(extract, tmp_path):
     sep = audit(options(extract, "2026-09", None))
     store = tmp_path / "v1.sqlite"
@@ -396,6 +400,7 @@ def test_a_version_1_file_is_migrated_and_its_periods_kept(extract, tmp_path):
     assert keys(oct_.changes["still_overdue"]) == overdue(oct_) & overdue(sep)
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_a_pseudonymised_history_holds_no_real_id_or_name(extract, tmp_path):
     store = tmp_path / "p.sqlite"
     reader = None
@@ -423,6 +428,7 @@ def test_a_pseudonymised_history_holds_no_real_id_or_name(extract, tmp_path):
     assert len(result.changes["still_overdue"]) > 0
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_pseudonymised_run_outputs_carry_pseudonyms_in_the_changes_too(extract, tmp_path):
     store = tmp_path / "p.sqlite"
     for month in MONTHS:
@@ -441,6 +447,7 @@ def test_pseudonymised_run_outputs_carry_pseudonyms_in_the_changes_too(extract, 
     assert all(r[9] is None or r[9].startswith("W-") for r in rows)
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_the_python_api_records_a_history(extract, tmp_path):
     from visit_audit.pipeline import audit_files
 
@@ -451,6 +458,7 @@ def test_the_python_api_records_a_history(extract, tmp_path):
     assert list(result.trend["period_from"].unique()) == ["2026-09-01", "2026-10-01"]
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_real_ids_and_pseudonyms_never_share_a_file(extract, tmp_path):
     store = tmp_path / "p.sqlite"
     audit(options(extract, "2026-08", store, key=KEY))
@@ -472,6 +480,7 @@ def test_a_result_that_is_not_pseudonymised_is_refused_under_a_key(monthly, tmp_
         history.record(tmp_path / "p.sqlite", runs["2026-08"], key=KEY)
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_forget_before_deletes_older_periods(extract, tmp_path):
     store = tmp_path / "h.sqlite"
     for month in MONTHS:
@@ -628,6 +637,7 @@ def test_terminal_summary_shows_the_changes_since_the_previous_period(monthly):
     assert "Since" not in console.export_text()
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_workbook_gains_changes_and_trend_sheets_with_a_line_chart(monthly, tmp_path):
     from visit_audit.report.excel import SHEETS, write_report
 
@@ -694,6 +704,7 @@ def test_workbook_gains_changes_and_trend_sheets_with_a_line_chart(monthly, tmp_
     assert xml.count("<c:ser>") >= 1 + len(teams) + 2  # the line chart's and the two bar charts'
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_workbook_of_the_first_period_says_why_changes_is_empty(monthly, tmp_path):
     from visit_audit.report.excel import write_report
 
@@ -708,6 +719,7 @@ def test_workbook_of_the_first_period_says_why_changes_is_empty(monthly, tmp_pat
     assert "No earlier period of this framework is in the history" in drawings
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_workbook_without_a_history_keeps_its_sheets(extract, tmp_path):
     from visit_audit.report.excel import SHEETS, write_report
 

@@ -80,6 +80,7 @@ def test_short_key_is_refused_without_printing_it(tmp_path):
     assert "tiny-secret" not in result.output + result.stderr
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_no_child_or_worker_left_in_json_or_excel(tmp_path):
     result, json_path, xlsx_path = _run(tmp_path, "--pseudonymise")
     assert result.exit_code == 0, result.output
@@ -105,6 +106,7 @@ def test_no_child_or_worker_left_in_json_or_excel(tmp_path):
     assert json.loads(plain_json.read_text())["summary"] == data["summary"]
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_same_key_same_output_other_key_differs(tmp_path):
     _, a, _ = _run(tmp_path, "--pseudonymise", name="a")
     _, b, _ = _run(tmp_path, "--pseudonymise", name="b")
@@ -117,6 +119,7 @@ def test_same_key_same_output_other_key_differs(tmp_path):
     assert len(fa) == len(fc)
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_findings_stay_in_contract_order(tmp_path):
     _, path, _ = _run(tmp_path, "--pseudonymise")
     found = json.loads(path.read_text())["findings"]
@@ -192,6 +195,7 @@ def test_a_bad_row_quotes_at_most_one_cell(tmp_path):
             assert other not in r["reason"]
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_free_text_values_listed_in_warnings_and_unrecognised_are_not_carried(tmp_path):
     """An unrecognised visit type or an unreadable answer is free text that may name
     someone: a pseudonymised run keeps the counts, never the text."""

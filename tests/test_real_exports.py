@@ -64,6 +64,7 @@ def _keys(findings: list[dict]) -> list[tuple]:
 # Identifiers -------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_identifiers_digit_only_child_ids_match_without_leading_zeros(tmp_path):
     cases = _write(tmp_path / "cases.csv", CP_CASES + "0001001,E1,CP,03/03/2025,,Ann,East\n")
     # Excel dropped the zeros: the id is a number in the workbook.
@@ -118,6 +119,7 @@ def test_identifiers_two_cases_ids_differing_only_by_zeros_stop_the_run(tmp_path
     assert len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_identifiers_explain_takes_either_spelling_and_suggests_the_closest(tmp_path):
     cases = _write(
         tmp_path / "cases.csv",
@@ -192,6 +194,7 @@ def test_visit_types_anything_else_is_other_and_not_recognised():
     assert classify_visit_type("Contextual safeguarding") == ("other", False)  # not "text"
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_visit_types_unrecognised_count_for_nothing_and_are_reported(tmp_path):
     cases = _write(tmp_path / "cases.csv", CP_CASES + "C1,E1,CP,03/03/2025,,Ann,East\n")
     rows = (
@@ -216,6 +219,7 @@ def test_visit_types_unrecognised_count_for_nothing_and_are_reported(tmp_path):
     assert rows[1] == ("Visit type", "Odd type 0", 2) and len(rows) == 13
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_visit_types_other_does_not_count_even_for_a_filter_that_takes_any_contact(tmp_path):
     """Early help's first contact (5 working days, any contact) is met by a call,
     never by a meeting or a case note."""
@@ -530,6 +534,7 @@ def test_a_period_that_starts_after_today_stops_the_run(tmp_path):
     assert code == 2 and data is None and "after today" in err
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_fail_on_takes_a_comma_list_with_rejected(tmp_path):
     cases = _write(
         tmp_path / "cases.csv",

@@ -188,6 +188,7 @@ def test_hostile_inputs_account_for_every_row(tmp_path, name):
     _check_accounting(json.loads(out.read_text()))
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_expected_rejections(tmp_path):
     cases, visits = _hostile(tmp_path)["bad_rows_everywhere"]
     out = tmp_path / "o.json"
@@ -275,6 +276,7 @@ def test_refuses_to_write_over_an_input(tmp_path, option, which):
     assert target.read_bytes() == before
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_outputs_are_private_and_atomic(tmp_path):
     work = tmp_path / "out"
     work.mkdir()

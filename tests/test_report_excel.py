@@ -246,6 +246,7 @@ def test_failure_mid_write_leaves_no_file_and_no_temp_files(tmp_path: Path, monk
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_failure_leaves_an_existing_report_untouched(tmp_path: Path, monkeypatch):
     path = tmp_path / "r.xlsx"
     path.write_bytes(b"last month's report")
@@ -278,6 +279,7 @@ def _cells(path: Path) -> dict:
     }
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_fast_row_writer_gives_the_same_workbook_as_the_plain_one(tmp_path: Path, monkeypatch):
     """The streamed rows must read back exactly as xlsxwriter's own cell-by-cell writing."""
     found = big_findings(300)
@@ -310,6 +312,7 @@ def test_fast_row_writer_gives_the_same_workbook_as_the_plain_one(tmp_path: Path
     assert fast[("Findings", "F23")][:2] == ("1899-06-01", "s")
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_many_findings_write_row_by_row(tmp_path: Path):
     found = big_findings(5_000)
     path = tmp_path / "big.xlsx"
@@ -465,6 +468,7 @@ def test_empty_quality_sheet_with_checks_says_none_failed(tmp_path: Path):
     assert "Findings" not in notes and "Overdue" not in notes
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_list_sheets_take_the_streaming_row_writer(tmp_path: Path, monkeypatch):
     """Words come from the categories, so the large sheets still stream their rows."""
     streamed: list[int] = []

@@ -208,6 +208,7 @@ def test_any_text_round_trips(tmp_path_factory, names):
     assert [f["worker"] for f in got["findings"]] == names
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_engine_result_renders(tmp_path: Path):
     """A result straight from the engine (its dtypes, its summary) goes through every renderer."""
     from frames import audit

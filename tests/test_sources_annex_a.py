@@ -59,6 +59,7 @@ def _rows(frame: pd.DataFrame, episode: str) -> list[tuple]:
     ]
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_snapshot_of_the_sample_worked_by_hand(sample_result):
     """Rows of the sample's lists (episode ids are L<list>-<spreadsheet row>):
 
@@ -220,6 +221,7 @@ def test_headers_match_as_real_files_spell_them():
     assert find_column(["Allocated Worker Team", "Allocated worker"], "Allocated Worker") == 1
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_hand_workbook_snapshot(hand_book):
     """List 7 (header on row 3 under a title):
     C1 (row 4): plan from 01/10/2026 (a serial number), last visit 12/10 (a Yes). The
@@ -280,12 +282,14 @@ def test_lettered_answers_read_as_seen_alone(hand_book):
     assert len(loaded.answered) == 1
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_a_list_the_framework_does_not_cover_is_named(hand_book):
     r = audit_annex_a(hand_book, framework="barnsley", as_of=AS_OF)
     assert any("list 9 (care leavers) is not covered by the framework" in w for w in r.warnings)
     assert "C7" not in set(r.deadlines["child_id"])
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_cli_writes_the_same_outputs_as_audit(hand_book, tmp_path):
     report, out = tmp_path / "r.xlsx", tmp_path / "r.json"
     result = run(
@@ -304,6 +308,7 @@ def test_cli_writes_the_same_outputs_as_audit(hand_book, tmp_path):
     assert "List 6" in notes["Source"] and "List 9" in notes["Source"]
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_cli_quiet_json_to_stdout(hand_book):
     result = run("annex-a", hand_book, "--as-of", "31/10/2026", "--json", "-")
     assert result.exit_code == 0
@@ -320,6 +325,7 @@ def test_a_workbook_without_lists_exits_2(tmp_path):
     assert run("annex-a", tmp_path / "nope.xlsx").exit_code == 2
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_sample_annex_a_format(tmp_path):
     result = run("sample", tmp_path / "demo", "--format", "annex-a", "--children", "30")
     assert result.exit_code == 0, result.output
@@ -329,6 +335,7 @@ def test_sample_annex_a_format(tmp_path):
     assert audited.exit_code == 0, audited.output
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_pseudonymise_covers_the_snapshot(hand_book, tmp_path, monkeypatch):
     monkeypatch.setenv("VISIT_AUDIT_KEY", "a-long-enough-test-key-for-pseudonyms")
     out = tmp_path / "p.json"

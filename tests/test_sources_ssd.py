@@ -117,6 +117,7 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
     )
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_ssd_folder_gives_the_canonical_frames_of_the_csv_path(made):
     ssd = pipeline.load_inputs(pipeline.AuditOptions(ssd=str(made["folder"]), as_of=AS_OF))
     held = pipeline.load_inputs(pipeline.AuditOptions(*made["held"], as_of=AS_OF))
@@ -133,6 +134,7 @@ def test_ssd_folder_gives_the_canonical_frames_of_the_csv_path(made):
     assert len(ssd.cases.frame) > 100 and len(ssd.visits.frame) > 1000
 
 
+@pytest.mark.slow  # a whole audit (or several)
 @pytest.mark.parametrize("framework", ["measures-of-practice", "barnsley"])
 def test_ssd_folder_audits_to_the_canonical_findings(made, framework):
     ssd, held = audit_ssd(made["folder"], framework), audit_held(made, framework)
@@ -142,6 +144,7 @@ def test_ssd_folder_audits_to_the_canonical_findings(made, framework):
     assert ssd.summary["by_plan_type"] == held.summary["by_plan_type"]
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_the_sample_exercises_the_ssd_ways(made):
     """Periods of care over several rows, CP and care workers from involvements."""
     cla = pd.read_csv(made["folder"] / "ssd_cla_episodes.csv", dtype=str)
@@ -153,6 +156,7 @@ def test_the_sample_exercises_the_ssd_ways(made):
     assert cp["worker"].notna().all() and cp["team"].notna().all()
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_sqlite_database_audits_as_the_folder(made):
     folder, db = audit_ssd(made["folder"]), audit_ssd(f"sqlite:///{made['db']}")
     _same(db.findings, folder.findings)
@@ -162,6 +166,7 @@ def test_sqlite_database_audits_as_the_folder(made):
     assert db.source.startswith(f"SSD sqlite:///{made['db']}: plan types found: early_help")
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_mosaic_variant_visits_name_the_plan_only(made, tmp_path):
     """Visit tables holding the plan id instead of the person id find the child
     through ssd_cp_plans and ssd_cla_episodes."""
@@ -177,6 +182,7 @@ def test_mosaic_variant_visits_name_the_plan_only(made, tmp_path):
     _same(audit_ssd(mosaic).findings, audit_ssd(made["folder"]).findings)
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_xlsx_tables_with_date_cells_audit_as_csv(made, tmp_path):
     """Tables saved from Excel: real date cells, the file name in capitals."""
     book = tmp_path / "xlsx"
@@ -324,6 +330,7 @@ def test_small_ssd_episodes_periods_and_workers(small):
     ) in loaded.warnings
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_small_ssd_visits_and_rejected_rows(small):
     """V1 at 10:30 (DATETIME text), Yes/N answers; V2 names only its plan (Mosaic):
     P1's, not seen; V3 on 31/09 and V4 naming plan 99 are rejected, naming the table
@@ -366,6 +373,7 @@ def test_small_ssd_visits_and_rejected_rows(small):
     )
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_cli_audit_ssd_folder(small, tmp_path):
     out = tmp_path / "r.json"
     result = run("audit", "--ssd", small, "--as-of", "2026-10-31", "--json", out)
@@ -378,6 +386,7 @@ def test_cli_audit_ssd_folder(small, tmp_path):
     assert {i["file"] for i in data["inputs"]} >= {"ssd_cp_plans", "ssd_cp_visits"}
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_pseudonymise_covers_the_ssd(small, tmp_path, monkeypatch):
     monkeypatch.setenv("VISIT_AUDIT_KEY", "a-long-enough-test-key-for-pseudonyms")
     out = tmp_path / "p.json"
@@ -389,6 +398,7 @@ def test_pseudonymise_covers_the_ssd(small, tmp_path, monkeypatch):
         assert name not in text
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_explain_a_child_from_the_ssd(small):
     result = run("explain", "--ssd", small, "--child", "P1", "--as-of", "2026-10-31")
     assert result.exit_code == 0, result.output
@@ -455,6 +465,7 @@ def test_ssd_tables_in_a_schema_of_their_own_are_found():
         choose_schema({**schemas, "ssd_test": ["ssd_cp_plans"]}, "db")
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_url_password_never_shown(tmp_path):
     message = _exit_2(
         "--ssd", "mssql+pyodbc://me:s3cret@host/ssd?driver=ODBC+Driver+18+for+SQL+Server"
@@ -469,6 +480,7 @@ def test_sqlalchemy_absent_exits_2_naming_the_extra(monkeypatch, made):
         audit_ssd(f"sqlite:///{made['db']}")
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_folder_needs_no_sqlalchemy(monkeypatch, small):
     monkeypatch.setitem(sys.modules, "sqlalchemy", None)
     assert audit_ssd(small).inputs
@@ -497,6 +509,7 @@ def test_options_of_the_extracts_are_refused_with_ssd(small):
     assert "--date-format reads the two extracts" in result.output
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_sample_ssd_format_then_audit(tmp_path):
     result = run("sample", tmp_path / "demo", "--format", "ssd", "--children", "40")
     assert result.exit_code == 0, result.output

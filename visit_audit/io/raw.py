@@ -230,10 +230,10 @@ def _read_csv(data: bytes, file: str, role: str, columns: Mapping[str, str] | No
     ascii_text = data.isascii() and not any(bytes([c]) in data for c in range(0x1C, 0x20))
     options = {"quotes": quotes, "check_utf8": not ascii_text}
     try:
-        table, bad = _arrow_csv(data, offset, delimiter, types, file, **options)
+        table, bad = _read_records(data, offset, delimiter, types, file, **options)
     except _NotUtf8:
         data = _to_utf8(data)
-        table, bad = _arrow_csv(data, offset, delimiter, types, file, **options)
+        table, bad = _read_records(data, offset, delimiter, types, file, **options)
     records = table.num_rows + len(bad)  # the header, the rows and the rows skipped
     for row in bad:
         if row.text.strip():
@@ -304,45 +304,79 @@ class _NotUtf8(Exception):
     pass
 
 
+def _read_records(data: bytes, offset: int, *args, **options) -> tuple[pa.Table, list]:
+    """The records after the header line, and those Arrow skipped, numbered.
+
+    A file with no empty line (the usual export) is parsed on Arrow's threads;
+    should a record have a field count unlike the header's, it is read again on
+    this thread, the only way Arrow numbers the records it skips. A file with
+    empty lines (read as records, to keep the spreadsheet's row numbers) is
+    read on this thread at once.
+    """
+    body = memoryview(data)[offset:]
+    if b"\n\n" not in data and b"\n\r\n" not in data:
+        try:
+            return _arrow_csv(_arrow_owned(body), *args, **options), []
+        except _FieldCount:
+            pass
+    return _arrow_csv(pa.py_buffer(body), *args, **options, skipped=[])
+
+
+def _arrow_owned(body: memoryview) -> pa.Buffer:
+    """A copy of ``body`` in memory Arrow owns.
+
+    Arrow's threaded reader lets go of its input on one of Arrow's own threads,
+    after ``read_csv`` has returned. A buffer wrapping a Python object must take
+    the GIL to be freed; there, while the interpreter shuts down, that ends the
+    process with SIGABRT ("terminate called without an active exception"; one
+    run in a hundred or so, seen in a core dump). Memory Arrow owns is freed
+    without Python.
+    """
+    copy = pa.allocate_buffer(len(body))
+    pa.FixedSizeBufferWriter(copy).write(body)
+    return copy
+
+
+class _FieldCount(Exception):
+    """A record with more or fewer fields than the header."""
+
+
 def _arrow_csv(
-    data: bytes,
-    offset: int,
+    source: pa.Buffer,
     delimiter: str,
     types: dict[str, pa.DataType],
     file: str,
     *,
     quotes: bool,
     check_utf8: bool,
+    skipped: list | None = None,
 ):
-    """The CSV text from ``offset`` as an Arrow table, and the records Arrow
-    skipped (a field count unlike the header's), numbered.
+    """The CSV text in ``source`` as an Arrow table.
 
-    Read on the calling thread (``use_threads=False``). Arrow's threaded reader
-    numbers no skipped record, and lets go of its input and of the Python
-    callback below on one of Arrow's own threads, after ``read_csv`` has
-    returned; freeing a Python object there takes the GIL, and while the
-    interpreter shuts down that ends the process with SIGABRT ("terminate
-    called without an active exception"; one run in a hundred or so, seen in
-    a core dump). The two extracts are read side by side, so both cores are
-    used all the same.
+    With ``skipped`` (a list), read on this thread: each record whose field
+    count is unlike the header's is skipped and appended there, numbered (the
+    Python callback that collects them is freed on this thread too). Without
+    it, read on Arrow's threads with nothing of Python's inside the reader, and
+    such a record raises :class:`_FieldCount`.
     """
-    bad: list = []
+    threaded = skipped is None
 
     def handler(row):
-        bad.append(row)
+        assert skipped is not None
+        skipped.append(row)
         return "skip"
 
     try:
         table = pcsv.read_csv(
-            pa.BufferReader(pa.py_buffer(data)[offset:]),
+            pa.BufferReader(source),
             read_options=pcsv.ReadOptions(
-                autogenerate_column_names=True, use_threads=False, block_size=1 << 24
+                autogenerate_column_names=True, use_threads=threaded, block_size=1 << 24
             ),
             parse_options=pcsv.ParseOptions(
                 delimiter=delimiter,
                 newlines_in_values=quotes,
                 ignore_empty_lines=False,
-                invalid_row_handler=handler,
+                invalid_row_handler=None if threaded else handler,
             ),
             convert_options=pcsv.ConvertOptions(
                 column_types=types,
@@ -356,10 +390,12 @@ def _arrow_csv(
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if "utf8" in message.lower() or "utf-8" in message.lower():
             raise _NotUtf8 from None
+        if threaded and "columns" in message.lower():
+            raise _FieldCount from None
         # Arrow's message may go on to quote the row; keep only what went wrong.
         reason = message.split(":")[0].strip() or type(exc).__name__
         raise InputError(f"{file}: cannot be read as CSV ({reason})") from None
-    return table, bad
+    return (table, skipped) if not threaded else table
 
 
 # ---------------------------------------------------------------------------

@@ -149,6 +149,15 @@ def write_report(
     return atomic_write(path, lambda fh: _write_workbook(result, fh, thresholds))
 
 
+def workbook_bytes(result: AuditResult, *, thresholds: tuple[float, float] = THRESHOLDS) -> bytes:
+    """The workbook as bytes (an e-mail attachment), as :func:`write_report` would write it."""
+    import io
+
+    buffer = io.BytesIO()
+    _write_workbook(result, buffer, thresholds)
+    return buffer.getvalue()
+
+
 def _write_workbook(result: AuditResult, fh: BinaryIO, thresholds: tuple[float, float]) -> None:
     wb = xlsxwriter.Workbook(fh, WORKBOOK_OPTIONS)
     try:
@@ -444,11 +453,14 @@ def _summary_sheet(
     overall = summary.get("overall")
     labels = result.plan_type_labels
     plan_names = {p: plan_type_label(p, labels) for p in summary.get("by_plan_type", {})}
-    names = [*plan_names.values(), *summary.get("by_team", {})]
+    names = [*plan_names.values(), *summary.get("by_team", {}), "Whole authority"]
     ws.set_column(0, 0, min(max([len("Plan type") + 2, *(len(str(n)) + 2 for n in names)]), 44))
     ws.set_column(1, len(SUMMARY_HEADERS), 11)
     ws.set_column(len(SUMMARY_HEADERS) + 1, len(SUMMARY_HEADERS) + 1, 3)
-    ws.write_string(0, 0, f"Visit audit: {result.framework_title or result.framework}", fmt.title)
+    title = f"Visit audit: {result.framework_title or result.framework}"
+    if summary.get("part"):
+        title += f" — {summary['part']['by']} {summary['part']['name']}"
+    ws.write_string(0, 0, title, fmt.title)
     ws.write_string(1, 0, _scope_line(result))
     row = 3
     charts: list[tuple[str, int, int, list[str]]] = []
@@ -474,9 +486,15 @@ def _summary_sheet(
             row += 1
         charts.append((title, first, row - 1, grades))
         if overall is not None:
-            _write_stats(ws, fmt, row, "Total", overall, thresholds, total=True)
+            _write_stats(ws, fmt, row, _total_label(summary), overall, thresholds, total=True)
+            row += 1
+        if summary.get("authority"):  # a team's workbook: the whole authority for context
+            _write_stats(
+                ws, fmt, row, "Whole authority", summary["authority"], thresholds, total=False
+            )
             row += 1
         row += 1
+    row = _worker_table(ws, fmt, row, result, thresholds)
 
     ws.write_string(row, 0, "Totals", fmt.section)
     row += 1
@@ -525,6 +543,50 @@ def _summary_sheet(
         chart.set_size({"width": 600, "height": height})
         ws.insert_chart(anchor_row, anchor_col, chart, {"x_offset": 5, "y_offset": 5})
         anchor_row += math.ceil(height / 20) + 2
+
+
+def _total_label(summary: dict) -> str:
+    part = summary.get("part")
+    return f"Total: {part['name']}" if part else "Total"
+
+
+WORKER_HEADERS = (
+    "Episodes",
+    "Deadlines",
+    "On time",
+    "Late",
+    "Missed",
+    "Overdue",
+    "% on time",
+    "Due soon",
+)
+
+
+def _worker_table(
+    ws: Worksheet, fmt: _Formats, row: int, result: AuditResult, thresholds: tuple[float, float]
+) -> int:
+    """The By worker table (delivery.md): one row per worker; returns the next free row."""
+    from visit_audit.views.workers import WORKER_FIELDS, worker_summary
+
+    ws.write_string(row, 0, "By worker", fmt.section)
+    row += 1
+    ws.write_string(row, 0, "Worker", fmt.header)
+    ws.write_row(row, 1, WORKER_HEADERS, fmt.header_right)
+    row += 1
+    workers = worker_summary(result)
+    if not workers:
+        ws.write_string(row, 0, "No deadlines in scope.")
+        return row + 2
+    for name, stats in workers.items():
+        ws.write_string(row, 0, name)
+        for col, key in enumerate(WORKER_FIELDS, start=1):
+            if key == "percent_on_time":
+                pct = float(stats[key])
+                ws.write_number(row, col, pct / 100.0, fmt.grade[grade_of(pct, thresholds)])
+            else:
+                ws.write_number(row, col, int(stats[key]), fmt.count)
+        row += 1
+    return row + 1
 
 
 def _write_stats(

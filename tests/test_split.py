@@ -67,7 +67,11 @@ def test_a_team_part_holds_only_that_teams_rows_and_the_authority_beside_it(unal
             teams = set(frame["team"].astype(object).fillna("").replace("", UNALLOCATED))
             assert teams <= {name}
         assert part.summary["authority"] == unallocated.summary["overall"]
-        assert part.summary["part"] == {"by": "team", "name": name}
+        assert part.summary["part"] == {
+            "by": "team",
+            "name": name,
+            "rejected": len(unallocated.rejected),
+        }
         if name != UNALLOCATED:
             assert part.summary["by_team"][name] == unallocated.summary["by_team"][name]
 
@@ -158,9 +162,10 @@ def test_split_by_team_writes_one_private_workbook_per_team(unallocated, tmp_pat
         assert (path.stat().st_mode & 0o777) == 0o600
     name = "Safeguarding Team East"
     rows = _summary_rows(out / f"{name}.xlsx")
-    assert f"team {name}" in rows[0][0]
+    assert rows[0][0].endswith(f" — {name}")
     labels = [r[0] for r in rows]
     assert f"Total: {name}" in labels and "Whole authority" in labels
+    assert labels.count(f"Total: {name}") == 1  # not again under the team's own one row
     whole = rows[labels.index("Whole authority")]
     assert whole[3] == unallocated.summary["overall"]["deadlines"]
     findings = openpyxl.load_workbook(out / f"{name}.xlsx")["Findings"]

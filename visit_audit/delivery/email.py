@@ -195,7 +195,8 @@ class Body:
     overall: dict
     authority: dict | None
     plans: dict[str, dict]
-    overdue: pd.DataFrame
+    overdue: pd.DataFrame  # the most overdue deadline of each child, longest first
+    overdue_children: int
     due_soon: pd.DataFrame
     due_soon_total: int
     changes: dict | None
@@ -206,7 +207,7 @@ class Body:
         found = result.findings
         overdue = found.loc[found["status"] == "overdue"]
         overdue = overdue.sort_values(["days_late", "due_date"], ascending=[False, True])
-        overdue = overdue.drop_duplicates("child_id").head(MOST_OVERDUE)
+        overdue = overdue.drop_duplicates("child_id")
         upcoming = result.upcoming.sort_values(["due_date", "child_id"], kind="stable")
         scope = f"as of {result.as_of:%d/%m/%Y}"
         if result.period is not None:
@@ -219,7 +220,8 @@ class Body:
             overall=dict(summary.get("overall", {})),
             authority=summary.get("authority") if team else None,
             plans=dict(summary.get("by_plan_type", {})),
-            overdue=overdue,
+            overdue=overdue.head(MOST_OVERDUE),
+            overdue_children=len(overdue),
             due_soon=upcoming.head(DUE_SOON_LISTED),
             due_soon_total=len(upcoming),
             changes=result.changes,
@@ -233,8 +235,8 @@ class Body:
         if o:
             lines.append(
                 f"{o['percent_on_time']:g}% on time ({grade(o['percent_on_time'], thresholds)}): "
-                f"{o['deadlines']} deadlines, {o['on_time']} on time, {o['late']} late, "
-                f"{o['missed']} missed, {o['overdue']} overdue."
+                f"{o['on_time']:,} of {o['deadlines']:,} deadlines met on time; "
+                f"{o['overdue']:,} overdue, {o['late']:,} late, {o['missed']:,} missed."
             )
         if self.authority:
             lines.append(f"Whole authority: {self.authority['percent_on_time']:g}% on time.")
@@ -246,12 +248,13 @@ class Body:
             )
         if self.changes is not None:
             lines += ["", "Since last month:", *(f"  {t}" for t in self.change_lines())]
-        lines += ["", f"Most overdue children (up to {MOST_OVERDUE}):"]
+        lines += ["", f"{self.overdue_heading()}:"]
         if len(self.overdue):
             for r in self.overdue.itertuples(index=False):
                 lines.append(
-                    f"  {r.child_id}  {plan_type_words(r.plan_type)}  due {_date(r.due_date)}  "
-                    f"{int(r.days_late)} days overdue  worker: {_text(r.worker)}"
+                    f"  {r.child_id}  {plan_type_words(r.plan_type)}  {r.requirement}  "
+                    f"due {_date(r.due_date)}  {int(r.days_late)} days overdue  "
+                    f"worker: {_text(r.worker)}"
                 )
         else:
             lines.append("  none: no visit is overdue.")
@@ -275,6 +278,12 @@ class Body:
             "",
         ]
         return "\n".join(lines)
+
+    def overdue_heading(self) -> str:
+        n = self.overdue_children
+        if n > MOST_OVERDUE:
+            return f"Overdue: the {MOST_OVERDUE} longest waits of {n} children"
+        return "Overdue, longest first" if n else "Overdue"
 
     def change_lines(self) -> list[str]:
         c = self.changes or {}
@@ -313,9 +322,9 @@ class Body:
         if o:
             pct = o["percent_on_time"]
             out.append(
-                f'<p style="font-size: 16px">{_badge(pct, thresholds)} of {o["deadlines"]} '
-                f"deadlines met on time: <b>{o['overdue']}</b> overdue, {o['late']} late, "
-                f"{o['missed']} missed.</p>"
+                f'<p style="font-size: 16px">{_badge(pct, thresholds)} {o["on_time"]:,} of '
+                f"{o['deadlines']:,} deadlines met on time; <b>{o['overdue']:,} overdue</b>, "
+                f"{o['late']:,} late, {o['missed']:,} missed.</p>"
             )
         heads = ["Plan type", "Deadlines", "On time", "Late", "Missed", "Overdue", "% on time"]
         rows = [
@@ -330,15 +339,16 @@ class Body:
             out.append("<h3>Since last month</h3><ul>")
             out += [f"<li>{e(t)}</li>" for t in self.change_lines()]
             out.append("</ul>")
-        out.append(f"<h3>Most overdue children (up to {MOST_OVERDUE})</h3>")
+        out.append(f"<h3>{e(self.overdue_heading())}</h3>")
         if len(self.overdue):
             out.append(
                 _table(
-                    ["Child", "Plan type", "Due date", "Days overdue", "Worker"],
+                    ["Child", "Plan type", "Requirement", "Due date", "Days overdue", "Worker"],
                     [
                         [
                             e(str(r.child_id)),
                             e(plan_type_words(r.plan_type)),
+                            e(str(r.requirement)),
                             _date(r.due_date),
                             _num(int(r.days_late)),
                             e(_text(r.worker)),

@@ -451,15 +451,25 @@ def _summary_sheet(
     _print_setup(ws)
     summary = result.summary or {}
     overall = summary.get("overall")
+    from visit_audit.views.workers import worker_summary
+
+    workers = worker_summary(result)
     labels = result.plan_type_labels
     plan_names = {p: plan_type_label(p, labels) for p in summary.get("by_plan_type", {})}
-    names = [*plan_names.values(), *summary.get("by_team", {}), "Whole authority"]
+    names = [
+        *plan_names.values(),
+        *summary.get("by_team", {}),
+        *workers,
+        _total_label(summary),
+        "Whole authority",
+    ]
     ws.set_column(0, 0, min(max([len("Plan type") + 2, *(len(str(n)) + 2 for n in names)]), 44))
     ws.set_column(1, len(SUMMARY_HEADERS), 11)
     ws.set_column(len(SUMMARY_HEADERS) + 1, len(SUMMARY_HEADERS) + 1, 3)
     title = f"Visit audit: {result.framework_title or result.framework}"
     if summary.get("part"):
-        title += f" — {summary['part']['by']} {summary['part']['name']}"
+        part = summary["part"]
+        title += f" — {part['name']}" if part["by"] == "team" else f" — worker {part['name']}"
     ws.write_string(0, 0, title, fmt.title)
     ws.write_string(1, 0, _scope_line(result))
     row = 3
@@ -485,7 +495,8 @@ def _summary_sheet(
             grades.append(_write_stats(ws, fmt, row, shown, stats, thresholds, total=False))
             row += 1
         charts.append((title, first, row - 1, grades))
-        if overall is not None:
+        part = summary.get("part")
+        if overall is not None and not (key == "by_team" and part and part["by"] == "team"):
             _write_stats(ws, fmt, row, _total_label(summary), overall, thresholds, total=True)
             row += 1
         if summary.get("authority"):  # a team's workbook: the whole authority for context
@@ -494,7 +505,7 @@ def _summary_sheet(
             )
             row += 1
         row += 1
-    row = _worker_table(ws, fmt, row, result, thresholds)
+    row = _worker_table(ws, fmt, row, workers, thresholds)
 
     ws.write_string(row, 0, "Totals", fmt.section)
     row += 1
@@ -520,7 +531,7 @@ def _summary_sheet(
             if summary.get("quality")
             else "no quality checks in this framework",
         ),
-        ("Rejected rows", len(result.rejected), "left out of the audit: see Rejected rows"),
+        _rejected_line(result),
     ):
         ws.write_string(row, 0, label)
         ws.write_number(row, 1, value, fmt.count)
@@ -545,6 +556,15 @@ def _summary_sheet(
         anchor_row += math.ceil(height / 20) + 2
 
 
+def _rejected_line(result: AuditResult) -> tuple[str, int, str]:
+    """Rejected rows belong to the extract: a team's workbook counts the whole
+    extract's and points to the whole-authority report, where they are listed."""
+    part = (result.summary or {}).get("part")
+    if part and "rejected" in part:
+        return ("Rejected rows", int(part["rejected"]), "in the extracts: see the whole report")
+    return ("Rejected rows", len(result.rejected), "left out of the audit: see Rejected rows")
+
+
 def _total_label(summary: dict) -> str:
     part = summary.get("part")
     return f"Total: {part['name']}" if part else "Total"
@@ -563,17 +583,16 @@ WORKER_HEADERS = (
 
 
 def _worker_table(
-    ws: Worksheet, fmt: _Formats, row: int, result: AuditResult, thresholds: tuple[float, float]
+    ws: Worksheet, fmt: _Formats, row: int, workers: dict, thresholds: tuple[float, float]
 ) -> int:
     """The By worker table (delivery.md): one row per worker; returns the next free row."""
-    from visit_audit.views.workers import WORKER_FIELDS, worker_summary
+    from visit_audit.views.workers import WORKER_FIELDS
 
     ws.write_string(row, 0, "By worker", fmt.section)
     row += 1
     ws.write_string(row, 0, "Worker", fmt.header)
     ws.write_row(row, 1, WORKER_HEADERS, fmt.header_right)
     row += 1
-    workers = worker_summary(result)
     if not workers:
         ws.write_string(row, 0, "No deadlines in scope.")
         return row + 2

@@ -149,7 +149,7 @@ def _part(result: AuditResult, by: str, name: str, frames: dict, plans: _PlanTyp
         for check in (result.summary or {}).get("quality", {})
     }
     summary["authority"] = dict((result.summary or {}).get("overall", {}))
-    summary["part"] = {"by": by, "name": name}
+    summary["part"] = {"by": by, "name": name, "rejected": len(result.rejected)}
     empty_rejected = result.rejected.iloc[0:0]
     return dataclasses.replace(
         result,

@@ -199,3 +199,16 @@ def test_load_config_errors_are_input_errors(tmp_path: Path):
     bad.write_text("cases = [\n")
     with pytest.raises(InputError, match="not valid TOML"):
         load_config(bad)
+
+
+def test_the_readmes_config_examples_read(tmp_path: Path):
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", text, flags=re.S)
+    blocks = [b for b in blocks if b.startswith(("cases =", "[email]"))]  # not the mapping files
+    assert len(blocks) == 2
+    for i, block in enumerate(blocks):
+        path = tmp_path / f"readme-{i}.toml"
+        path.write_text(block, encoding="utf-8")
+        load_config(path)

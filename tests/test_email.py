@@ -76,7 +76,7 @@ class Inbox:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         auth = session.auth_data
         login = auth.login.decode() if isinstance(auth, LoginPassword) else None
-        tls = session.ssl is not None
+        tls = server.transport.get_extra_info("ssl_object") is not None
         self.received.append(
             Received(envelope.mail_from, list(envelope.rcpt_tos), message, login, tls)
         )
@@ -466,3 +466,16 @@ def test_a_misspelt_email_key_is_exit_2_naming_it(inbox, site):
     assert result.exit_code == 2
     assert "unknown key 'email.subjet' (did you mean 'email.subject'?)" in result.output
     assert inbox.received == []
+
+
+def test_implicit_tls_checks_the_certificate_too(site, certificate):
+    cert, key = certificate
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    box = Inbox()
+    with smtp_server(box, ssl_context=server_tls) as port:
+        path = config(site, port, email_extra=f'cafile = "{cert}"\n', to='"*" = ["p@x.gov.uk"]\n')
+        path.write_text(path.read_text().replace('security = "none"', 'security = "ssl"'))
+        result = run("audit", "--config", path, "--email")
+        assert result.exit_code == 0, result.output
+        assert box.received and all(r.tls for r in box.received)

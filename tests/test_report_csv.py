@@ -104,3 +104,17 @@ def test_pseudonymise_covers_the_csv_files(tmp_path: Path):
             assert child.startswith("C-")
             if name == "by_worker.csv":
                 assert row[0].startswith("W-")
+
+
+def test_a_csv_file_never_overwrites_an_input(tmp_path: Path):
+    import shutil
+
+    sample = ROOT / "sample_data"
+    shutil.copy(sample / "visits.csv", tmp_path / "findings.csv")
+    result = CliRunner().invoke(
+        app,
+        ["audit", str(sample / "cases.csv"), str(tmp_path / "findings.csv")]
+        + ["--as-of", "2026-10-31", "--quiet", "--csv", str(tmp_path)],
+    )
+    assert result.exit_code == 2
+    assert "is one of the input files" in result.output

@@ -294,8 +294,10 @@ def audit(
             from visit_audit.io.sources.tables import folder_files
 
             ssd_files = folder_files(ssd)
+        csv_files = [csv_dir / name for name in _csv_files()] if csv_dir is not None else []
         pipeline.check_targets(
-            [report, json_out, history], [cases, visits, mapping, closed_days, *ssd_files]
+            [report, json_out, history, *csv_files],
+            [cases, visits, mapping, closed_days, *ssd_files],
         )
         from visit_audit.keys import load_key
 
@@ -344,6 +346,12 @@ def audit(
         raise typer.Exit(1)
     if undelivered:
         raise typer.Exit(3)
+
+
+def _csv_files() -> tuple[str, ...]:
+    from visit_audit.report.csv import FILES
+
+    return FILES
 
 
 def _sources(cases: Path | None, visits: Path | None, ssd: str | None) -> None:

@@ -60,6 +60,7 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "dry_run": ("dry_run", "bool"),
 }
 TABLES = ("split", "email")
+SPLIT_BY = ("team", "worker")
 SPLIT_KEYS: dict[str, tuple[str, str]] = {
     "by": ("split_by", "text"),
     "folder": ("report_dir", "output"),
@@ -180,7 +181,7 @@ class _Reader:
             for key, value in split.items():
                 name, kind = SPLIT_KEYS[key]
                 defaults[name] = self.value(f"split.{key}", value, kind)
-            if defaults.get("split_by") not in (None, "team", "worker"):
+            if defaults.get("split_by") not in (None, *SPLIT_BY):
                 raise self.fail(f"split.by: '{defaults['split_by']}' is not team or worker")
         email = None
         if "email" in data:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from visit_audit.config import Config, EmailConfig, fill, month_label
+from visit_audit.config import SPLIT_BY, Config, EmailConfig, fill, month_label
 from visit_audit.errors import InputError
 
 CONFIG_META = "visit_audit.config"
@@ -77,8 +77,6 @@ class Delivery:
 
     def check_split(self, split_by: str | None, report_dir: Path | None) -> str | None:
         """``--split-by team|worker`` needs ``--report-dir``; ``--report-dir`` alone splits by team."""
-        from visit_audit.views.split import SPLIT_BY
-
         if split_by is not None and split_by not in SPLIT_BY:
             raise InputError(f"--split-by: '{split_by}' is not one of {', '.join(SPLIT_BY)}")
         if split_by is not None and report_dir is None:

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from visit_audit.config import SPLIT_BY
 from visit_audit.result import AuditResult
 from visit_audit.views.summary import active_episodes, in_scope, summarise
 from visit_audit.views.workers import NO_WORKER
 
-SPLIT_BY = ("team", "worker")
 UNALLOCATED = "Unallocated"  # the part of the episodes with no team (or no worker)
 _FRAMES = ("deadlines", "findings", "upcoming", "quality", "episodes")
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')

@@ -168,6 +168,13 @@ def test_history_is_a_known_key_kept_for_the_history_option(site: Path):
     assert loaded.history == site / "history.sqlite"
 
 
+def test_the_history_from_the_file_records_the_run_beside_the_file(site: Path):
+    config = write_config(site, 'history = "history.sqlite"\nmonth = "2026-10"\nquiet = true\n')
+    result = run("audit", "--config", config)
+    assert result.exit_code == 0, result.output
+    assert (site / "history.sqlite").exists()
+
+
 def test_the_shipped_example_config_reads(monkeypatch):
     loaded = load_config(ROOT / "examples" / "visit-audit.toml")
     assert loaded.email is not None and loaded.email.security == "starttls"

@@ -77,26 +77,42 @@ def test_a_team_part_holds_only_that_teams_rows_and_the_authority_beside_it(unal
 
 
 def test_a_part_carries_the_history_changes_of_its_own_children_only(result):
+    """Changes as the history gives them (frames of the five key columns), made by hand."""
     found = result.findings.iloc[0]
-    mine = {
-        "child_id": found["child_id"],
-        "episode_id": found["episode_id"],
-        "plan_type": found["plan_type"],
-        "kind": found["kind"],
-        "due_date": f"{found['due_date']:%Y-%m-%d}",
-    }
+    mine = {c: found[c] for c in ("child_id", "episode_id", "plan_type", "kind", "due_date")}
     other = {**mine, "child_id": "nobody", "episode_id": "none"}
+    keys = pd.DataFrame([mine, other])
     changes = {
         "previous": {"from": "2026-09-01", "to": "2026-09-30"},
-        "newly_overdue": [mine, other],
-        "no_longer_overdue": [],
-        "still_overdue": [],
+        "newly_overdue": keys,
+        "no_longer_overdue": keys.iloc[:0],
+        "still_overdue": keys.iloc[:0].assign(periods=pd.Series(dtype="int64")),
     }
     import dataclasses
 
     parts = split_result(dataclasses.replace(result, changes=changes), "team")
-    assert parts[found["team"]].changes["newly_overdue"] == [mine]
+    got = parts[found["team"]].changes["newly_overdue"]
+    assert got.to_dict("records") == [mine]
     assert sum(len(p.changes["newly_overdue"]) for p in parts.values()) == 1
+    assert all(p.changes["previous"] == changes["previous"] for p in parts.values())
+
+
+def test_a_team_part_keeps_its_own_and_the_authoritys_trend_only(result):
+    import dataclasses
+
+    trend = pd.DataFrame(
+        {
+            "period_from": ["2026-09-01"] * 3,
+            "period_to": ["2026-09-30"] * 3,
+            "team": [None, "Safeguarding Team East", "Children in Care Team"],
+            "deadlines": [10, 4, 6],
+            "percent_on_time": [90.0, 100.0, 83.3],
+        }
+    )
+    parts = split_result(dataclasses.replace(result, trend=trend), "team")
+    east = parts["Safeguarding Team East"].trend
+    assert east["team"].isna().tolist() == [True, False]
+    assert east["team"].iloc[1] == "Safeguarding Team East"
 
 
 def test_unsafe_characters_in_a_team_name_become_underscores():

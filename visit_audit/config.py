@@ -54,6 +54,8 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "json": ("json_out", "output"),
     "csv": ("csv_dir", "output"),
     "history": ("history", "path"),
+    "closed_days": ("closed_days", "path"),
+    "compare": ("compare", "framework"),
     "quiet": ("quiet", "bool"),
     "pseudonymise": ("pseudonymise", "bool"),
     "key_file": ("key_file", "path"),

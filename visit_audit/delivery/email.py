@@ -18,6 +18,7 @@ refused (the others already have it).
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import html
 import smtplib
@@ -29,6 +30,7 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate, getaddresses, make_msgid
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
@@ -36,7 +38,7 @@ from visit_audit.config import EVERYONE, EmailConfig, fill, is_loopback
 from visit_audit.errors import InputError
 from visit_audit.report.atomic import atomic_write
 from visit_audit.result import AuditResult
-from visit_audit.views.labels import GRADE_COLOURS, grade, plan_type_words
+from visit_audit.views.labels import GRADE_COLOURS, grade, period_label, plan_type_label
 from visit_audit.views.split import UNALLOCATED, file_names, safe_file_name, split_result
 from visit_audit.views.summary import UPCOMING_WORKING_DAYS
 
@@ -200,6 +202,7 @@ class Body:
     due_soon: pd.DataFrame
     due_soon_total: int
     changes: dict | None
+    labels: dict[str, str]
 
     @classmethod
     def of(cls, result: AuditResult, team: str | None, thresholds) -> Body:
@@ -225,6 +228,7 @@ class Body:
             due_soon=upcoming.head(DUE_SOON_LISTED),
             due_soon_total=len(upcoming),
             changes=result.changes,
+            labels=dict(result.plan_type_labels),
         )
 
     # --- plain text -----------------------------------------------------------------
@@ -243,16 +247,16 @@ class Body:
         lines.append("")
         for name, row in self.plans.items():
             lines.append(
-                f"  {plan_type_words(name)}: {row['percent_on_time']:g}% on time, "
+                f"  {self.plan(name)}: {row['percent_on_time']:g}% on time, "
                 f"{row['overdue']} overdue, {row['late']} late, {row['missed']} missed"
             )
         if self.changes is not None:
-            lines += ["", "Since last month:", *(f"  {t}" for t in self.change_lines())]
+            lines += ["", f"{self.changes_heading()}:", *(f"  {t}" for t in self.change_lines())]
         lines += ["", f"{self.overdue_heading()}:"]
         if len(self.overdue):
             for r in self.overdue.itertuples(index=False):
                 lines.append(
-                    f"  {r.child_id}  {plan_type_words(r.plan_type)}  {r.requirement}  "
+                    f"  {r.child_id}  {self.plan(r.plan_type)}  {r.requirement}  "
                     f"due {_date(r.due_date)}  {int(r.days_late)} days overdue  "
                     f"worker: {_text(r.worker)}"
                 )
@@ -262,7 +266,7 @@ class Body:
         if len(self.due_soon):
             for r in self.due_soon.itertuples(index=False):
                 lines.append(
-                    f"  {_date(r.due_date)}  {r.child_id}  {plan_type_words(r.plan_type)}  "
+                    f"  {_date(r.due_date)}  {r.child_id}  {self.plan(r.plan_type)}  "
                     f"{r.requirement}  worker: {_text(r.worker)}"
                 )
             if self.due_soon_total > len(self.due_soon):
@@ -285,24 +289,32 @@ class Body:
             return f"Overdue: the {MOST_OVERDUE} longest waits of {n} children"
         return "Overdue, longest first" if n else "Overdue"
 
+    def changes_heading(self) -> str:
+        prev = (self.changes or {}).get("previous")
+        if not prev:
+            return "Since the previous period"
+        return f"Since {period_label(_as_date(prev.get('from')), _as_date(prev.get('to')))}"
+
+    def plan(self, name: object) -> str:
+        return plan_type_label(name, self.labels)
+
     def change_lines(self) -> list[str]:
         c = self.changes or {}
         prev = c.get("previous")
         lines = []
         if prev:
-            lines.append(f"against the period {prev.get('from')} to {prev.get('to')}")
+            lo, hi = (_as_date(prev.get(k)) for k in ("from", "to"))
+            lines.append(f"against {period_label(lo, hi)}, the previous period in the history")
         else:
             lines.append("no earlier period in the history")
-        still = c.get("still_overdue") or []
+        still = c.get("still_overdue")
+        n_still = 0 if still is None else len(still)
+        longest = int(still["periods"].max()) if still is not None and n_still else 0
         lines += [
-            f"{len(c.get('newly_overdue') or [])} newly overdue",
-            f"{len(c.get('no_longer_overdue') or [])} no longer overdue",
-            f"{len(still)} still overdue"
-            + (
-                f" (the longest for {max(int(k.get('periods', 0)) for k in still)} periods in a row)"
-                if still
-                else ""
-            ),
+            f"{_count(c.get('newly_overdue'))} newly overdue",
+            f"{_count(c.get('no_longer_overdue'))} no longer overdue",
+            f"{n_still} still overdue"
+            + (f" (the longest for {longest} periods in a row)" if n_still else ""),
         ]
         return lines
 
@@ -327,16 +339,14 @@ class Body:
                 f"{o['late']:,} late, {o['missed']:,} missed.</p>"
             )
         heads = ["Plan type", "Deadlines", "On time", "Late", "Missed", "Overdue", "% on time"]
-        rows = [
-            _figures_row(plan_type_words(name), row, thresholds) for name, row in self.plans.items()
-        ]
+        rows = [_figures_row(self.plan(name), row, thresholds) for name, row in self.plans.items()]
         if o:
             rows.append(_figures_row("Total", o, thresholds, bold=True))
         if self.authority:
             rows.append(_figures_row("Whole authority", self.authority, thresholds, muted=True))
         out.append(_table(heads, rows))
         if self.changes is not None:
-            out.append("<h3>Since last month</h3><ul>")
+            out.append(f"<h3>{e(self.changes_heading())}</h3><ul>")
             out += [f"<li>{e(t)}</li>" for t in self.change_lines()]
             out.append("</ul>")
         out.append(f"<h3>{e(self.overdue_heading())}</h3>")
@@ -347,7 +357,7 @@ class Body:
                     [
                         [
                             e(str(r.child_id)),
-                            e(plan_type_words(r.plan_type)),
+                            e(self.plan(r.plan_type)),
                             e(str(r.requirement)),
                             _date(r.due_date),
                             _num(int(r.days_late)),
@@ -368,7 +378,7 @@ class Body:
                         [
                             _date(r.due_date),
                             e(str(r.child_id)),
-                            e(plan_type_words(r.plan_type)),
+                            e(self.plan(r.plan_type)),
                             e(str(r.requirement)),
                             e(_text(r.worker)),
                         ]
@@ -427,6 +437,14 @@ def _table(heads: list[str], rows: list[list[str]]) -> str:
     return f'<table style="border-collapse: collapse">\n<tr>{head}</tr>\n{body}\n</table>'
 
 
+def _as_date(value: object) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _count(keys: pd.DataFrame | None) -> int:
+    return 0 if keys is None else len(keys)
+
+
 def _date(value: object) -> str:
     return "" if pd.isna(value) else f"{pd.Timestamp(value):%d/%m/%Y}"
 
@@ -445,9 +463,17 @@ def write_outbox(messages: list[Outgoing], folder: Path) -> list[Path]:
     paths = []
     for i, m in enumerate(messages, start=1):
         name = "whole-authority" if m.name == WHOLE_AUTHORITY else safe_file_name(m.name)
-        data = m.message.as_bytes(policy=SMTP_POLICY)
-        paths.append(atomic_write(folder / f"{i:02d}-{name}.eml", lambda fh, d=data: fh.write(d)))
+        paths.append(atomic_write(folder / f"{i:02d}-{name}.eml", _writer(m.message)))
     return paths
+
+
+def _writer(message: EmailMessage) -> Callable[[BinaryIO], None]:
+    data = message.as_bytes(policy=SMTP_POLICY)
+
+    def write(fh: BinaryIO) -> None:
+        fh.write(data)
+
+    return write
 
 
 def tls_context(settings: EmailConfig) -> ssl.SSLContext:

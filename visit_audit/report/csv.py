@@ -13,6 +13,7 @@ Every file is written atomically, mode 0600.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
@@ -70,7 +71,11 @@ def _table(label: str, rows: dict[str, dict], fields: tuple[str, ...]) -> pd.Dat
 def _write(path: Path, frame: pd.DataFrame) -> Path:
     text = safe_frame(frame).to_csv(index=False, lineterminator="\r\n", date_format="%Y-%m-%d")
     data = text.encode("utf-8-sig")
-    return atomic_write(path, lambda fh: fh.write(data))
+
+    def write(fh: BinaryIO) -> None:
+        fh.write(data)
+
+    return atomic_write(path, write)
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:

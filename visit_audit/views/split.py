@@ -24,6 +24,7 @@ import pandas as pd
 
 from visit_audit.config import SPLIT_BY
 from visit_audit.result import AuditResult
+from visit_audit.views.changes import CHANGE_LISTS
 from visit_audit.views.summary import active_episodes, in_scope, summarise
 from visit_audit.views.workers import NO_WORKER
 
@@ -158,6 +159,7 @@ def _part(result: AuditResult, by: str, name: str, frames: dict, plans: _PlanTyp
         rejected=empty_rejected,
         unrecognised={},
         changes=_changes(result.changes, frames),
+        trend=_trend(result.trend, by, name),
     )
 
 
@@ -172,21 +174,28 @@ def _changes(changes: dict | None, frames: dict) -> dict | None:
     if changes is None:
         return None
     source = frames["episodes"] if frames["episodes"] is not None else frames["deadlines"]
-    mine = set(
-        zip(
-            source["child_id"].astype(object).astype(str),
-            source["episode_id"].astype(object).astype(str),
-            strict=True,
-        )
+    mine = pd.MultiIndex.from_arrays(
+        [source["child_id"].astype(object), source["episode_id"].astype(object)]
     )
-
-    def keep(keys: list) -> list:
-        return [k for k in keys if (str(k["child_id"]), str(k["episode_id"])) in mine]
-
     out = dict(changes)
-    for kind in ("newly_overdue", "no_longer_overdue", "still_overdue"):
-        out[kind] = keep(changes.get(kind) or [])
+    for kind in CHANGE_LISTS:
+        keys = changes.get(kind)
+        if keys is None:
+            continue
+        theirs = pd.MultiIndex.from_arrays(
+            [keys["child_id"].astype(object), keys["episode_id"].astype(object)]
+        )
+        out[kind] = keys.loc[theirs.isin(mine)].reset_index(drop=True)
     return out
+
+
+def _trend(trend: pd.DataFrame | None, by: str, name: str) -> pd.DataFrame | None:
+    """A team's trend: the authority's line (team missing) and the team's own."""
+    if trend is None:
+        return None
+    team = trend["team"].astype(object)
+    keep = team.isna() | ((team == name) if by == "team" else False)
+    return trend.loc[keep.to_numpy(bool)].reset_index(drop=True)
 
 
 __all__ = ["NO_WORKER", "SPLIT_BY", "UNALLOCATED", "file_names", "safe_file_name", "split_result"]

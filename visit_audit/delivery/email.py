@@ -302,11 +302,8 @@ class Body:
         c = self.changes or {}
         prev = c.get("previous")
         lines = []
-        if prev:
-            lo, hi = (_as_date(prev.get(k)) for k in ("from", "to"))
-            lines.append(f"against {period_label(lo, hi)}, the previous period in the history")
-        else:
-            lines.append("no earlier period in the history")
+        if not prev:  # (with one, the heading names it)
+            lines.append("no earlier period in the history to compare with")
         still = c.get("still_overdue")
         n_still = 0 if still is None else len(still)
         longest = int(still["periods"].max()) if still is not None and n_still else 0

@@ -219,3 +219,25 @@ def test_the_readmes_config_examples_read(tmp_path: Path):
         path = tmp_path / f"readme-{i}.toml"
         path.write_text(block, encoding="utf-8")
         load_config(path)
+
+
+def test_every_audit_option_has_a_config_key():
+    """The file can hold every option of the command, but the run's own switches
+    (--config itself, --debug, and --email, which the [email] table cannot mean)."""
+    import typer.main
+
+    from visit_audit.config import OPTIONS, SPLIT_KEYS
+
+    command = typer.main.get_command(app).commands["audit"]  # type: ignore[attr-defined]
+    names = {p.name for p in command.params}
+    keys = {v[0] for v in (*OPTIONS.values(), *SPLIT_KEYS.values())} | {"outbox"}
+    assert names - keys == {"config_file", "debug", "email"}
+    assert keys <= names
+
+
+def test_an_ssd_folder_is_beside_the_file_and_a_url_stays_as_it_is(tmp_path: Path):
+    path = tmp_path / "c.toml"
+    path.write_text('ssd = "ssd-tables"\n')
+    assert load_config(path).defaults["ssd"] == str(tmp_path / "ssd-tables")
+    path.write_text('ssd = "sqlite:///ssd.db"\n')
+    assert load_config(path).defaults["ssd"] == "sqlite:///ssd.db"

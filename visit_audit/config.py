@@ -35,6 +35,7 @@ ENV_VAR = "VISIT_AUDIT_CONFIG"
 OPTIONS: dict[str, tuple[str, str]] = {
     "cases": ("cases", "path"),
     "visits": ("visits", "path"),
+    "ssd": ("ssd", "source"),  # a folder of the SSD's tables (beside this file) or a database URL
     "framework": ("framework", "framework"),
     "region": ("region", "text"),
     "mapping": ("mapping", "path"),
@@ -250,6 +251,8 @@ class _Reader:
                         f'month: \'{text}\' is not a month (use YYYY-MM, "previous" or "current")'
                     ) from None
             return text
+        if kind == "source":  # a database URL as it is; a folder beside this file
+            return text if "://" in text else str(self.folder / Path(text).expanduser())
         if kind == "framework":  # a built-in name, or a TOML file beside this one
             return str(self.folder / text) if text.endswith(".toml") else text
         if kind in ("path", "output"):

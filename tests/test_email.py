@@ -486,3 +486,27 @@ def test_implicit_tls_checks_the_certificate_too(site, certificate):
         result = run("audit", "--config", path, "--email")
         assert result.exit_code == 0, result.output
         assert box.received and all(r.tls for r in box.received)
+
+
+def test_split_by_worker_still_e_mails_each_team_its_team_workbook(inbox, site, full):
+    outbox = site / "outbox"
+    result = run(
+        "audit",
+        "--config",
+        config(site, inbox.port),
+        "--split-by",
+        "worker",
+        "--report-dir",
+        site / "workers",
+        "--dry-run",
+        "--outbox",
+        outbox,
+    )
+    assert result.exit_code == 0, result.output
+    attached = set()
+    for path in outbox.iterdir():
+        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        (part,) = list(msg.iter_attachments())
+        attached.add(part.get_filename())
+    assert attached == {f"{t}.xlsx" for t in full.summary["by_team"]} | {"visits-2026-10.xlsx"}
+    assert len(list((site / "workers").iterdir())) > len(full.summary["by_team"])

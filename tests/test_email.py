@@ -510,3 +510,23 @@ def test_split_by_worker_still_e_mails_each_team_its_team_workbook(inbox, site, 
         attached.add(part.get_filename())
     assert attached == {f"{t}.xlsx" for t in full.summary["by_team"]} | {"visits-2026-10.xlsx"}
     assert len(list((site / "workers").iterdir())) > len(full.summary["by_team"])
+
+
+def test_starttls_that_the_server_does_not_offer_is_never_skipped(inbox, site, monkeypatch):
+    monkeypatch.setattr(mail, "PAUSE_SECONDS", 0.0)
+    path = config(site, inbox.port, to='"*" = ["p@example.gov.uk"]\n')
+    path.write_text(path.read_text().replace('security = "none"', 'security = "starttls"'))
+    result = run("audit", "--config", path, "--email")
+    assert result.exit_code == 3
+    assert "the server does not offer STARTTLS" in result.output
+    assert inbox.received == []
+
+
+def test_a_line_break_in_a_team_name_never_makes_a_header(full):
+    settings = load_config(ROOT / "examples" / "visit-audit.toml").email
+    fields = {"month": "2026-10", "as_of": "2026-10-31", "framework": "mop", "team": "all"}
+    msg = mail.build_message(
+        full, "East\r\nBcc: x@evil.example", settings, fields, (95, 80), b"x", "e.xlsx", ("a@b.uk",)
+    )
+    assert msg["Bcc"] is None
+    assert "East Bcc: x@evil.example" in msg["Subject"]

@@ -158,11 +158,13 @@ def build_message(
     """One message: headers, plain text, the HTML alternative, the workbook attached."""
     body = Body.of(result, team, thresholds)
     msg = EmailMessage()
-    msg["Subject"] = fill(
-        settings.subject,
-        **{**fields, "team": team or ALL_TEAMS},
-        **{k: _figure(v) for k, v in body.overall.items()},
-        due_soon=len(result.upcoming),
+    msg["Subject"] = _one_line(
+        fill(
+            settings.subject,
+            **{**fields, "team": team or ALL_TEAMS},
+            **{k: _figure(v) for k, v in body.overall.items()},
+            due_soon=len(result.upcoming),
+        )
     )
     msg["From"] = settings.sender
     msg["To"] = ", ".join(to)
@@ -176,6 +178,11 @@ def build_message(
     msg.add_alternative(body.html(file_name, thresholds), subtype="html")
     msg.add_attachment(workbook, maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=file_name)
     return msg
+
+
+def _one_line(text: str) -> str:
+    """A header value on one line: a line break from an extract never starts a new header."""
+    return " ".join(text.split())
 
 
 def _figure(value: object) -> str:
@@ -546,6 +553,12 @@ def _reason(e: Exception) -> str:
         return f"the server refused the login ({e.smtp_code})"
     if isinstance(e, smtplib.SMTPResponseException):
         return f"the server said {e.smtp_code} {_said(e.smtp_error)}"
+    if isinstance(e, smtplib.SMTPNotSupportedError):
+        return 'the server does not offer STARTTLS (ask for it, or use security = "ssl")'
+    if isinstance(e, smtplib.SMTPServerDisconnected):
+        return "the server closed the connection"
+    if isinstance(e, smtplib.SMTPException):
+        return f"{type(e).__name__}: {e}"
     if isinstance(e, ssl.SSLCertVerificationError):
         return f"the server's certificate was not trusted ({e.verify_message})"
     if isinstance(e, ConnectionRefusedError):

@@ -505,8 +505,6 @@ def _summary_sheet(
             )
             row += 1
         row += 1
-    row = _worker_table(ws, fmt, row, workers, thresholds)
-
     ws.write_string(row, 0, "Totals", fmt.section)
     row += 1
     status = result.findings["status"].value_counts() if len(result.findings) else {}
@@ -545,6 +543,8 @@ def _summary_sheet(
         f"% on time: green at or above {good:g}%, amber at or above {fair:g}%, "
         f"red below {fair:g}%. Each late, missed and overdue deadline is on the Findings sheet.",
     )
+    # Last: one row per worker can run long, and the totals above are what is read first.
+    _worker_table(ws, fmt, row + 2, workers, thresholds)
 
     anchor_col = len(SUMMARY_HEADERS) + 2
     anchor_row = 3

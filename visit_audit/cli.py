@@ -333,7 +333,9 @@ def audit(
                 split_by=split_by,
                 report_dir=report_dir,
             )
-            undelivered = plan.send(result, grades, report=report, outbox=outbox, step=step)
+            undelivered = plan.send(
+                result, grades, report=report, outbox=outbox, step=step, tell=_tell
+            )
         from visit_audit.report.terminal import make_console, render_summary
 
         if quiet or json_out == "-":
@@ -439,6 +441,11 @@ def _progress():
 
     with progress(make_console(stderr=True)) as step:
         yield step
+
+
+def _tell(line: str) -> None:
+    """One line on stderr (the e-mail's warnings, dry run and failures)."""
+    print(f"visit-audit: {line}", file=sys.stderr)
 
 
 def _tell_stderr(result) -> None:

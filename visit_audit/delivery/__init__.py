@@ -9,7 +9,8 @@ filled in), whether and how the workbooks are split, and the e-mail.
 from __future__ import annotations
 
 import datetime as dt
-import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,11 +96,13 @@ class Delivery:
         *,
         report: Path | None,
         outbox: Path | None,
-        step=lambda _: None,
-        sleep=None,
+        tell: Callable[[str], None],
+        step: Callable[[str], None] = lambda _: None,
+        sleep: Callable[[float], None] | None = None,
     ) -> list[str]:
         """E-mail (or, with --dry-run, write out) each team's workbook; returns the
-        teams (and "whole authority") whose message was not delivered."""
+        teams (and "whole authority") whose message was not delivered. ``tell``
+        hears each warning and each message not delivered, one line each."""
         if self.email is None:
             return []
         from visit_audit.delivery import email as mail
@@ -111,16 +114,16 @@ class Delivery:
             result, self.email, self.fields, thresholds, report=report, team_folder=folder
         )
         for warning in warnings:
-            print(f"visit-audit: warning: {warning}", file=sys.stderr)
+            tell(f"warning: {warning}")
         if self.dry_run:
             if outbox is not None:
                 for path in mail.write_outbox(messages, outbox):
-                    print(f"visit-audit: dry run: wrote {path}", file=sys.stderr)
+                    tell(f"dry run: wrote {path}")
             else:
                 for m in messages:
-                    print(f"visit-audit: dry run: {m.describe()}", file=sys.stderr)
+                    tell(f"dry run: {m.describe()}")
             return []
-        failed = mail.send_all(messages, self.email, **({"sleep": sleep} if sleep else {}))
+        failed = mail.send_all(messages, self.email, sleep=sleep or time.sleep)
         for line in failed.values():
-            print(f"visit-audit: not delivered: {line}", file=sys.stderr)
+            tell(f"not delivered: {line}")
         return list(failed)

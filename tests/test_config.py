@@ -43,6 +43,7 @@ def write_config(folder: Path, text: str) -> Path:
     return path
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_paths_in_the_file_are_relative_to_its_folder_and_placeholders_are_filled(
     site: Path, tmp_path_factory, monkeypatch
 ):
@@ -61,6 +62,7 @@ def test_paths_in_the_file_are_relative_to_its_folder_and_placeholders_are_fille
     assert (written.stat().st_mode & 0o777) == 0o600
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_an_option_on_the_command_line_wins_over_the_file(site: Path):
     config = write_config(
         site, 'month = "2026-10"\nquiet = true\njson = "reports/from-file.json"\n'
@@ -72,6 +74,7 @@ def test_an_option_on_the_command_line_wins_over_the_file(site: Path):
     assert json.loads(out.read_text())["period"] == {"from": "2026-09-01", "to": "2026-09-30"}
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_the_extracts_on_the_command_line_win_too(site: Path, tmp_path_factory):
     config = site / "only-options.toml"
     config.write_text('month = "2026-10"\nquiet = true\nfail_on = ["overdue"]\n')
@@ -81,12 +84,14 @@ def test_the_extracts_on_the_command_line_win_too(site: Path, tmp_path_factory):
     assert result.exit_code == 1  # fail_on from the file: the sample has overdue visits
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_the_environment_variable_names_the_config_file(site: Path):
     config = write_config(site, 'month = "2026-10"\nquiet = true\nfail_on = "overdue"\n')
     result = run("audit", env={"VISIT_AUDIT_CONFIG": str(config)})
     assert result.exit_code == 1, result.output
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_thresholds_and_fail_on_as_lists(site: Path):
     config = write_config(
         site, 'thresholds = [99, 98]\nfail_on = ["rejected", "overdue"]\nmonth = "2026-10"\n'
@@ -168,6 +173,7 @@ def test_history_is_a_known_key_kept_for_the_history_option(site: Path):
     assert loaded.history == site / "history.sqlite"
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_the_history_from_the_file_records_the_run_beside_the_file(site: Path):
     config = write_config(site, 'history = "history.sqlite"\nmonth = "2026-10"\nquiet = true\n')
     result = run("audit", "--config", config)

@@ -32,6 +32,8 @@ from visit_audit.delivery import email as mail
 from visit_audit.pipeline import audit_files
 from visit_audit.views.labels import GRADE_COLOURS
 
+pytestmark = pytest.mark.slow  # a real SMTP server, and whole audits
+
 ROOT = Path(__file__).resolve().parent.parent
 CASES, VISITS = ROOT / "sample_data" / "cases.csv", ROOT / "sample_data" / "visits.csv"
 EAST, CIC = "Safeguarding Team East", "Children in Care Team"

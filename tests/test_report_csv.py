@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
 from report_fixtures import EVIL, NORTH, make_result
 from typer.testing import CliRunner
 
@@ -76,6 +77,7 @@ def test_text_that_a_spreadsheet_would_run_is_prefixed_with_a_quote(tmp_path: Pa
     assert "'" + EVIL in {r[0] for r in read(tmp_path / "by_worker.csv")[1:]}
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_csv_option_on_the_sample(tmp_path: Path):
     sample = ROOT / "sample_data"
     result = CliRunner().invoke(
@@ -87,6 +89,7 @@ def test_csv_option_on_the_sample(tmp_path: Path):
     assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == sorted(FILES)
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_pseudonymise_covers_the_csv_files(tmp_path: Path):
     sample = ROOT / "sample_data"
     result = CliRunner().invoke(
@@ -106,6 +109,7 @@ def test_pseudonymise_covers_the_csv_files(tmp_path: Path):
                 assert row[0].startswith("W-")
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_a_csv_file_never_overwrites_an_input(tmp_path: Path):
     import shutil
 

@@ -45,6 +45,7 @@ def unallocated(tmp_path_factory):
 
 
 @pytest.mark.parametrize("by", ["team", "worker"])
+@pytest.mark.slow  # a whole audit (or several)
 def test_the_rows_of_all_parts_add_up_to_the_whole_result(unallocated, by):
     full = unallocated
     parts = split_result(full, by)
@@ -59,6 +60,7 @@ def test_the_rows_of_all_parts_add_up_to_the_whole_result(unallocated, by):
     assert all(len(p.rejected) == 0 for p in parts.values())
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_a_team_part_holds_only_that_teams_rows_and_the_authority_beside_it(unallocated):
     parts = split_result(unallocated, "team")
     assert UNALLOCATED in parts and list(parts)[-1] == UNALLOCATED
@@ -76,6 +78,7 @@ def test_a_team_part_holds_only_that_teams_rows_and_the_authority_beside_it(unal
             assert part.summary["by_team"][name] == unallocated.summary["by_team"][name]
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_a_part_carries_the_history_changes_of_its_own_children_only(result):
     """Changes as the history gives them (frames of the five key columns), made by hand."""
     found = result.findings.iloc[0]
@@ -97,6 +100,7 @@ def test_a_part_carries_the_history_changes_of_its_own_children_only(result):
     assert all(p.changes["previous"] == changes["previous"] for p in parts.values())
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_a_team_part_keeps_its_own_and_the_authoritys_trend_only(result):
     import dataclasses
 
@@ -120,6 +124,7 @@ def test_unsafe_characters_in_a_team_name_become_underscores():
     assert file_names(["A/B", "A_B"]) == {"A/B": "A_B.xlsx", "A_B": "A_B (2).xlsx"}
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_by_worker_counts_each_workers_deadlines_and_due_soon(result):
     workers = worker_summary(result)
     assert sum(w["deadlines"] for w in workers.values()) == result.summary["overall"]["deadlines"]
@@ -137,6 +142,7 @@ def _summary_rows(path: Path) -> list[tuple]:
     return [tuple(c.value for c in row) for row in ws.iter_rows()]
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_every_summary_has_a_by_worker_table(result, tmp_path: Path):
     path = write_report(result, tmp_path / "full.xlsx")
     rows = _summary_rows(path)
@@ -158,6 +164,7 @@ def test_every_summary_has_a_by_worker_table(result, tmp_path: Path):
     assert rows[at + 2][2] == workers[first]["deadlines"]
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_split_by_team_writes_one_private_workbook_per_team(unallocated, tmp_path: Path):
     folder = tmp_path / "cases"
     shutil.copytree(ROOT / "sample_data", folder)
@@ -198,6 +205,7 @@ def test_split_by_needs_a_folder():
     assert "--report-dir" in run.output
 
 
+@pytest.mark.slow  # a whole audit (or several)
 def test_the_period_and_the_audit_date_are_the_whole_results(result):
     for part in split_result(result, "worker").values():
         assert part.period == (dt.date(2026, 10, 1), dt.date(2026, 10, 31))

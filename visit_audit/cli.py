@@ -362,7 +362,8 @@ def _sources(cases: Path | None, visits: Path | None, ssd: str | None) -> None:
         raise typer.BadParameter("give CASES VISITS or --ssd, not both", param_hint="--ssd")
     if ssd is None and (cases is None or visits is None):
         raise typer.BadParameter(
-            "give both extracts (CASES VISITS) or --ssd DIR|URL", param_hint="CASES VISITS"
+            "give both extracts (CASES VISITS), --ssd DIR|URL, or a --config file naming them",
+            param_hint="CASES VISITS",
         )
 
 

@@ -247,3 +247,12 @@ def test_an_ssd_folder_is_beside_the_file_and_a_url_stays_as_it_is(tmp_path: Pat
     assert load_config(path).defaults["ssd"] == str(tmp_path / "ssd-tables")
     path.write_text('ssd = "sqlite:///ssd.db"\n')
     assert load_config(path).defaults["ssd"] == "sqlite:///ssd.db"
+
+
+@pytest.mark.slow  # a whole audit (or several)
+def test_extracts_on_the_command_line_win_over_the_files_ssd(tmp_path: Path):
+    config = tmp_path / "c.toml"
+    config.write_text('ssd = "ssd-tables"\nmonth = "2026-10"\nquiet = true\n')
+    sample = ROOT / "sample_data"
+    result = run("audit", sample / "cases.csv", sample / "visits.csv", "--config", config)
+    assert result.exit_code == 0, result.output

@@ -259,6 +259,7 @@ def audit(
     """Audit every deadline of every child's history and report late, missed and overdue visits."""
     from visit_audit import pipeline
 
+    cases, visits, ssd = _command_line_source(ctx, cases, visits, ssd)
     _sources(cases, visits, ssd)
     if ssd is not None:
         extract_only = {
@@ -354,6 +355,22 @@ def _csv_files() -> tuple[str, ...]:
     from visit_audit.report.csv import FILES
 
     return FILES
+
+
+def _command_line_source(
+    ctx: typer.Context, cases: Path | None, visits: Path | None, ssd: str | None
+) -> tuple[Path | None, Path | None, str | None]:
+    """The extracts or the SSD given on the command line win over the other kind
+    named in a --config file."""
+
+    def from_file(name: str) -> bool:
+        return getattr(ctx.get_parameter_source(name), "name", "") == "DEFAULT_MAP"
+
+    if ssd is not None and not from_file("ssd") and from_file("cases") and from_file("visits"):
+        return None, None, ssd
+    if cases is not None and visits is not None and not from_file("cases") and from_file("ssd"):
+        return cases, visits, None
+    return cases, visits, ssd
 
 
 def _sources(cases: Path | None, visits: Path | None, ssd: str | None) -> None:

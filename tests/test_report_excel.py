@@ -122,7 +122,7 @@ def test_formula_text_from_extracts_stays_text(report: Path):
                 if c.value == EVIL:
                     assert c.data_type == "s"
                     seen += 1
-    assert seen == 5  # 2 findings, 1 overdue, 1 due soon, 1 quality exception
+    assert seen == 6  # 2 findings, 1 overdue, 1 due soon, 1 quality exception, By worker
 
 
 def test_list_sheets_have_one_row_per_item_frozen_header_and_filter(report: Path):

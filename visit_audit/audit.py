@@ -13,7 +13,7 @@ from visit_audit import __version__
 from visit_audit.calendar import WorkingCalendar
 from visit_audit.engine import run_engine
 from visit_audit.frameworks.model import Framework
-from visit_audit.result import REJECTED_COLUMNS, AuditResult, InputSummary
+from visit_audit.result import EPISODE_COLUMNS, REJECTED_COLUMNS, AuditResult, InputSummary
 from visit_audit.views.summary import findings, in_scope, summarise, upcoming
 
 
@@ -55,4 +55,5 @@ def run_audit(
         rejected=rejected.reset_index(drop=True),
         warnings=list(warnings or []) + out.warnings,
         plan_type_labels={name: plan.label for name, plan in framework.plan_types.items()},
+        episodes=out.episodes[[c for c in EPISODE_COLUMNS if c in out.episodes.columns]],
     )

@@ -119,10 +119,31 @@ def parse_thresholds(value: str) -> tuple[float, float]:
         raise typer.BadParameter(str(exc), param_hint="--thresholds") from None
 
 
+def _read_config(ctx: typer.Context, param, value: Path | None) -> Path | None:
+    """--config FILE.toml (or $VISIT_AUDIT_CONFIG): the file's values become the
+    defaults of the other options, so that one given on the command line wins."""
+    if value is None:
+        return None
+    from visit_audit.config import load_config
+
+    try:
+        config = load_config(value)
+    except VisitAuditError as e:
+        raise typer.BadParameter(str(e), param_hint="--config") from None
+    names = {p.name for p in ctx.command.params}
+    ctx.default_map = {
+        **(ctx.default_map or {}),
+        **{k: v for k, v in config.defaults.items() if k in names},
+    }
+    ctx.meta["visit_audit.config"] = config
+    return value
+
+
 @app.command()
 def audit(
+    ctx: typer.Context,
     cases: Path | None = typer.Argument(
-        None, help="Cases extract (.csv or .xlsx): one row per episode."
+        None, help="Cases extract (.csv or .xlsx): one row per episode (or cases in --config)."
     ),
     visits: Path | None = typer.Argument(
         None, help="Visits extract (.csv or .xlsx): one row per visit or contact."
@@ -207,11 +228,38 @@ def audit(
         help="Record the run in FILE.sqlite and report the changes since the previous period "
         "(needs --month or --from/--to).",
     ),
+    csv_dir: Path | None = typer.Option(
+        None, "--csv", help="Write the findings and summaries as CSV files into DIR."
+    ),
+    split_by: str | None = typer.Option(
+        None, "--split-by", help="One workbook per team or worker (team|worker) in --report-dir."
+    ),
+    report_dir: Path | None = typer.Option(
+        None, "--report-dir", help="Folder of the workbooks of --split-by (default: by team)."
+    ),
+    email: bool = typer.Option(
+        False, "--email", help="E-mail each team its workbook, as the config's [email] says."
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="With --email: send nothing; write the messages to --outbox."
+    ),
+    outbox: Path | None = typer.Option(
+        None, "--outbox", help="With --dry-run: write each message as a .eml file into DIR."
+    ),
+    config_file: Path | None = typer.Option(
+        None,
+        "--config",
+        envvar="VISIT_AUDIT_CONFIG",
+        is_eager=True,
+        callback=_read_config,
+        help="Read the options from FILE.toml (the command line wins).",
+    ),
     debug: bool = typer.Option(False, "--debug", help="Show the traceback of an error."),
 ) -> None:
     """Audit every deadline of every child's history and report late, missed and overdue visits."""
     from visit_audit import pipeline
 
+    cases, visits, ssd = _command_line_source(ctx, cases, visits, ssd)
     _sources(cases, visits, ssd)
     if ssd is not None:
         extract_only = {
@@ -233,6 +281,13 @@ def audit(
         as_of_date, period = pipeline.resolve_period(as_of, month, date_from, date_to)
         fail = pipeline.parse_fail_on(fail_on)
         grades = parse_thresholds(thresholds)
+        from visit_audit.delivery import Delivery
+
+        plan = Delivery.of(ctx, as_of_date, period, framework, email, dry_run)
+        report, json_out, csv_dir, report_dir, outbox = plan.outputs(
+            report=report, json_out=json_out, csv_dir=csv_dir, report_dir=report_dir, outbox=outbox
+        )
+        split_by = plan.check_split(split_by, report_dir)
         if report is not None and report.suffix.lower() != ".xlsx":
             raise typer.BadParameter("the report must be an .xlsx file", param_hint="--report")
         ssd_files = []
@@ -240,8 +295,10 @@ def audit(
             from visit_audit.io.sources.tables import folder_files
 
             ssd_files = folder_files(ssd)
+        csv_files = [csv_dir / name for name in _csv_files()] if csv_dir is not None else []
         pipeline.check_targets(
-            [report, json_out, history], [cases, visits, mapping, closed_days, *ssd_files]
+            [report, json_out, history, *csv_files],
+            [cases, visits, mapping, closed_days, *ssd_files],
         )
         from visit_audit.keys import load_key
 
@@ -268,7 +325,17 @@ def audit(
         with _progress() as step:
             result = pipeline.audit(options, step)
             pipeline.write_outputs(
-                result, report=report, json_out=json_out, thresholds=grades, step=step
+                result,
+                report=report,
+                json_out=json_out,
+                thresholds=grades,
+                step=step,
+                csv_dir=csv_dir,
+                split_by=split_by,
+                report_dir=report_dir,
+            )
+            undelivered = plan.send(
+                result, grades, report=report, outbox=outbox, step=step, tell=_tell
             )
         from visit_audit.report.terminal import make_console, render_summary
 
@@ -280,6 +347,30 @@ def audit(
                 make_console().print(f"Excel report written to {report}", soft_wrap=True)
     if pipeline.failed(result, fail):
         raise typer.Exit(1)
+    if undelivered:
+        raise typer.Exit(3)
+
+
+def _csv_files() -> tuple[str, ...]:
+    from visit_audit.report.csv import FILES
+
+    return FILES
+
+
+def _command_line_source(
+    ctx: typer.Context, cases: Path | None, visits: Path | None, ssd: str | None
+) -> tuple[Path | None, Path | None, str | None]:
+    """The extracts or the SSD given on the command line win over the other kind
+    named in a --config file."""
+
+    def from_file(name: str) -> bool:
+        return getattr(ctx.get_parameter_source(name), "name", "") == "DEFAULT_MAP"
+
+    if ssd is not None and not from_file("ssd") and from_file("cases") and from_file("visits"):
+        return None, None, ssd
+    if cases is not None and visits is not None and not from_file("cases") and from_file("ssd"):
+        return cases, visits, None
+    return cases, visits, ssd
 
 
 def _sources(cases: Path | None, visits: Path | None, ssd: str | None) -> None:
@@ -288,7 +379,8 @@ def _sources(cases: Path | None, visits: Path | None, ssd: str | None) -> None:
         raise typer.BadParameter("give CASES VISITS or --ssd, not both", param_hint="--ssd")
     if ssd is None and (cases is None or visits is None):
         raise typer.BadParameter(
-            "give both extracts (CASES VISITS) or --ssd DIR|URL", param_hint="CASES VISITS"
+            "give both extracts (CASES VISITS), --ssd DIR|URL, or a --config file naming them",
+            param_hint="CASES VISITS",
         )
 
 
@@ -367,6 +459,11 @@ def _progress():
 
     with progress(make_console(stderr=True)) as step:
         yield step
+
+
+def _tell(line: str) -> None:
+    """One line on stderr (the e-mail's warnings, dry run and failures)."""
+    print(f"visit-audit: {line}", file=sys.stderr)
 
 
 def _tell_stderr(result) -> None:

@@ -530,13 +530,31 @@ def write_outputs(
     json_out: str | Path | None = None,
     thresholds: tuple[float, float] = (95.0, 80.0),
     step: Step = _no_step,
+    csv_dir: Path | None = None,
+    split_by: str | None = None,
+    report_dir: Path | None = None,
 ) -> None:
-    """Write the Excel report and the JSON result (each atomically, mode 0600)."""
+    """Write the Excel report, the JSON result, the CSV files and one workbook per
+    team or worker (``split_by`` into ``report_dir``), each atomically, mode 0600."""
     if report is not None:
         step("writing the Excel report")
         from visit_audit.report.excel import write_report
 
         write_report(result, report, thresholds=thresholds)
+    if csv_dir is not None:
+        step("writing CSV")
+        from visit_audit.report.csv import write_csv
+
+        write_csv(result, csv_dir)
+    if split_by is not None and report_dir is not None:
+        step(f"writing one workbook per {split_by}")
+        from visit_audit.report.excel import write_report as write_part
+        from visit_audit.views.split import file_names, split_result
+
+        Path(report_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
+        parts = split_result(result, split_by)
+        for name, file_name in file_names(list(parts)).items():
+            write_part(parts[name], Path(report_dir) / file_name, thresholds=thresholds)
     if json_out is not None:
         step("writing JSON")
         from visit_audit.report.json import write_json

@@ -33,7 +33,7 @@ REDACTED = "'…'"
 
 # Which columns are pseudonymised, and with which prefix.
 PREFIXES: dict[str, str] = {"child_id": "C-", "worker": "W-", "episode_id": "E-"}
-_FRAMES = ("deadlines", "findings", "upcoming", "quality")
+_FRAMES = ("deadlines", "findings", "upcoming", "quality", "episodes")
 
 # A quoted cell in a rejection reason: ``label 'value'[ tail]`` parts joined by "; ".
 _TAILS = (
@@ -76,6 +76,8 @@ def pseudonymise_result(result: AuditResult, key: bytes) -> AuditResult:
     """A copy of ``result`` with children, workers and episodes pseudonymised (see module doc)."""
     changes: dict[str, Any] = {}
     for name in _FRAMES:
+        if getattr(result, name) is None:  # a result built without its episodes
+            continue
         frame = getattr(result, name).copy()
         for column, prefix in PREFIXES.items():
             if column in frame.columns:

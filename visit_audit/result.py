@@ -62,6 +62,15 @@ QUALITY_COLUMNS: tuple[str, ...] = (
     "worker",
     "team",
 )
+EPISODE_COLUMNS: tuple[str, ...] = (
+    "child_id",
+    "episode_id",
+    "plan_type",
+    "start_date",
+    "end_date",
+    "worker",
+    "team",
+)
 SUMMARY_FIELDS: tuple[str, ...] = (
     "episodes",
     "children",
@@ -169,3 +178,6 @@ class AuditResult:
     # What was read when it is not a pair of extracts (the SSD's tables, Annex A's
     # lists): one line for the terminal, the About sheet and the JSON "source".
     source: str | None = None
+    # The audited episodes (EPISODE_COLUMNS), so that a view of one team or worker
+    # (visit_audit.views.split) counts its episodes as the whole summary does.
+    episodes: pd.DataFrame | None = None

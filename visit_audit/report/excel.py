@@ -149,6 +149,15 @@ def write_report(
     return atomic_write(path, lambda fh: _write_workbook(result, fh, thresholds))
 
 
+def workbook_bytes(result: AuditResult, *, thresholds: tuple[float, float] = THRESHOLDS) -> bytes:
+    """The workbook as bytes (an e-mail attachment), as :func:`write_report` would write it."""
+    import io
+
+    buffer = io.BytesIO()
+    _write_workbook(result, buffer, thresholds)
+    return buffer.getvalue()
+
+
 def _write_workbook(result: AuditResult, fh: BinaryIO, thresholds: tuple[float, float]) -> None:
     wb = xlsxwriter.Workbook(fh, WORKBOOK_OPTIONS)
     try:
@@ -442,13 +451,26 @@ def _summary_sheet(
     _print_setup(ws)
     summary = result.summary or {}
     overall = summary.get("overall")
+    from visit_audit.views.workers import worker_summary
+
+    workers = worker_summary(result)
     labels = result.plan_type_labels
     plan_names = {p: plan_type_label(p, labels) for p in summary.get("by_plan_type", {})}
-    names = [*plan_names.values(), *summary.get("by_team", {})]
+    names = [
+        *plan_names.values(),
+        *summary.get("by_team", {}),
+        *workers,
+        _total_label(summary),
+        "Whole authority",
+    ]
     ws.set_column(0, 0, min(max([len("Plan type") + 2, *(len(str(n)) + 2 for n in names)]), 44))
     ws.set_column(1, len(SUMMARY_HEADERS), 11)
     ws.set_column(len(SUMMARY_HEADERS) + 1, len(SUMMARY_HEADERS) + 1, 3)
-    ws.write_string(0, 0, f"Visit audit: {result.framework_title or result.framework}", fmt.title)
+    title = f"Visit audit: {result.framework_title or result.framework}"
+    if summary.get("part"):
+        part = summary["part"]
+        title += f" — {part['name']}" if part["by"] == "team" else f" — worker {part['name']}"
+    ws.write_string(0, 0, title, fmt.title)
     ws.write_string(1, 0, _scope_line(result))
     row = 3
     charts: list[tuple[str, int, int, list[str]]] = []
@@ -473,11 +495,16 @@ def _summary_sheet(
             grades.append(_write_stats(ws, fmt, row, shown, stats, thresholds, total=False))
             row += 1
         charts.append((title, first, row - 1, grades))
-        if overall is not None:
-            _write_stats(ws, fmt, row, "Total", overall, thresholds, total=True)
+        part = summary.get("part")
+        if overall is not None and not (key == "by_team" and part and part["by"] == "team"):
+            _write_stats(ws, fmt, row, _total_label(summary), overall, thresholds, total=True)
+            row += 1
+        if summary.get("authority"):  # a team's workbook: the whole authority for context
+            _write_stats(
+                ws, fmt, row, "Whole authority", summary["authority"], thresholds, total=False
+            )
             row += 1
         row += 1
-
     ws.write_string(row, 0, "Totals", fmt.section)
     row += 1
     status = result.findings["status"].value_counts() if len(result.findings) else {}
@@ -502,7 +529,7 @@ def _summary_sheet(
             if summary.get("quality")
             else "no quality checks in this framework",
         ),
-        ("Rejected rows", len(result.rejected), "left out of the audit: see Rejected rows"),
+        _rejected_line(result),
     ):
         ws.write_string(row, 0, label)
         ws.write_number(row, 1, value, fmt.count)
@@ -516,6 +543,8 @@ def _summary_sheet(
         f"% on time: green at or above {good:g}%, amber at or above {fair:g}%, "
         f"red below {fair:g}%. Each late, missed and overdue deadline is on the Findings sheet.",
     )
+    # Last: one row per worker can run long, and the totals above are what is read first.
+    _worker_table(ws, fmt, row + 2, workers, thresholds)
 
     anchor_col = len(SUMMARY_HEADERS) + 2
     anchor_row = 3
@@ -525,6 +554,58 @@ def _summary_sheet(
         chart.set_size({"width": 600, "height": height})
         ws.insert_chart(anchor_row, anchor_col, chart, {"x_offset": 5, "y_offset": 5})
         anchor_row += math.ceil(height / 20) + 2
+
+
+def _rejected_line(result: AuditResult) -> tuple[str, int, str]:
+    """Rejected rows belong to the extract: a team's workbook counts the whole
+    extract's and points to the whole-authority report, where they are listed."""
+    part = (result.summary or {}).get("part")
+    if part and "rejected" in part:
+        return ("Rejected rows", int(part["rejected"]), "in the extracts: see the whole report")
+    return ("Rejected rows", len(result.rejected), "left out of the audit: see Rejected rows")
+
+
+def _total_label(summary: dict) -> str:
+    part = summary.get("part")
+    return f"Total: {part['name']}" if part else "Total"
+
+
+WORKER_HEADERS = (
+    "Episodes",
+    "Deadlines",
+    "On time",
+    "Late",
+    "Missed",
+    "Overdue",
+    "% on time",
+    "Due soon",
+)
+
+
+def _worker_table(
+    ws: Worksheet, fmt: _Formats, row: int, workers: dict, thresholds: tuple[float, float]
+) -> int:
+    """The By worker table (delivery.md): one row per worker; returns the next free row."""
+    from visit_audit.views.workers import WORKER_FIELDS
+
+    ws.write_string(row, 0, "By worker", fmt.section)
+    row += 1
+    ws.write_string(row, 0, "Worker", fmt.header)
+    ws.write_row(row, 1, WORKER_HEADERS, fmt.header_right)
+    row += 1
+    if not workers:
+        ws.write_string(row, 0, "No deadlines in scope.")
+        return row + 2
+    for name, stats in workers.items():
+        ws.write_string(row, 0, name)
+        for col, key in enumerate(WORKER_FIELDS, start=1):
+            if key == "percent_on_time":
+                pct = float(stats[key])
+                ws.write_number(row, col, pct / 100.0, fmt.grade[grade_of(pct, thresholds)])
+            else:
+                ws.write_number(row, col, int(stats[key]), fmt.count)
+        row += 1
+    return row + 1
 
 
 def _write_stats(

@@ -171,3 +171,11 @@ def period_label(lo: dt.date, hi: dt.date) -> str:
     if lo.day == 1 and next_day.day == 1 and (lo.year, lo.month) == (hi.year, hi.month):
         return f"{lo:%b %Y}"
     return f"{lo.day} {lo:%b %Y} to {hi.day} {hi:%b %Y}"
+
+
+# A grade's colours (Excel's own Good / Neutral / Bad): background, text.
+GRADE_COLOURS: dict[str, tuple[str, str]] = {
+    "green": ("#C6EFCE", "#006100"),
+    "amber": ("#FFEB9C", "#9C5700"),
+    "red": ("#FFC7CE", "#9C0006"),
+}

@@ -9,6 +9,8 @@ and missed deadlines settled in it plus every deadline overdue at as_of.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -23,6 +25,16 @@ from visit_audit.result import (
     plain_text,
     sorted_categorical,
 )
+
+
+class PlanTypes(Protocol):
+    """What :func:`summarise` reads of a framework: its plan types, in order, and
+    whether each has rules (``no_rule``). A part of a result (views/split.py)
+    gives the whole result's plan types this way."""
+
+    @property
+    def plan_types(self) -> Mapping[str, Any]: ...
+
 
 FINDING_STATUSES = ("late", "missed", "overdue")
 NO_TEAM = "(no team)"
@@ -159,7 +171,7 @@ def summarise(
     deadlines: pd.DataFrame,
     scope: np.ndarray,
     episodes: pd.DataFrame,
-    framework: Framework,
+    framework: Framework | PlanTypes,
     period: tuple[dt.date, dt.date] | None,
 ) -> dict:
     """Compliance by plan type and by team, plus the overall figures, over the

@@ -1,4 +1,4 @@
-"""Working days, bank holidays by region, and the units of time of timescales.md §1.
+"""Working days, bank holidays by region, and the units of time of docs/rules.md §1.
 
 All arithmetic is on ``datetime64[D]`` arrays so a deadline is computed for
 millions of anchors at once; ``NaT`` anchors give ``NaT`` deadlines.
@@ -58,7 +58,7 @@ _WORDS = {
 _DURATION = re.compile(r"^\s*(?:every\s+)?(\d+)\s*-?\s*([a-z_ ]+?)\s*$")
 
 NAT = np.datetime64("NaT", "D")
-# An until date that never arrives (timescales.md §3.3: a blank column).
+# An until date that never arrives: a blank column (docs/rules.md, "Phases and until dates").
 NEVER = np.datetime64("9999-12-31", "D")
 
 
@@ -130,10 +130,10 @@ class WorkingCalendar:
     is always given. One-off days (2022-06-03, 2022-09-19, 2023-05-08) come from
     the holidays package.
 
-    ``closed``: a council's own non-working days (timescales.md §7: offices
-    closed between Christmas and New Year). They count exactly as bank holidays
-    do, and so only for working days: ``add`` in days, weeks, months or years
-    never looks at them.
+    ``closed``: a council's own non-working days, offices closed between Christmas
+    and New Year (docs/rules.md, "Working days and bank holidays"). They count
+    exactly as bank holidays do, and so only for working days: ``add`` in days,
+    weeks, months or years never looks at them.
     """
 
     def __init__(
@@ -206,7 +206,8 @@ class WorkingCalendar:
         """The n-th working day strictly after each date, also from a weekend or holiday.
 
         Rolling *backward* first makes a Saturday count from the Friday before, so
-        the first working day after it is Monday (timescales.md §1).
+        the first working day after it is Monday (docs/rules.md, "Working days and bank
+        holidays").
         """
         dates = np.asarray(dates, dtype="datetime64[D]")
         if n < 0:
@@ -230,7 +231,8 @@ class WorkingCalendar:
         return first, np.cumsum(is_working), days[is_working]
 
     def add(self, dates: np.ndarray, duration: Duration) -> np.ndarray:
-        """``dates + duration`` per timescales.md §1, element-wise; NaT stays NaT, NEVER stays NEVER."""
+        """``dates + duration`` per docs/rules.md §1, element-wise; NaT stays NaT, NEVER
+        stays NEVER."""
         dates = np.asarray(dates, dtype="datetime64[D]")
         n, unit = duration.n, duration.unit
         if unit == "working_days":

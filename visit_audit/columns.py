@@ -7,7 +7,7 @@ is still being imported.
 
 from __future__ import annotations
 
-# Date columns of the canonical cases frame (contract.md, cases extract).
+# Date columns of the canonical cases frame (README, "Input format": Cases).
 CASE_DATE_COLUMNS: tuple[str, ...] = (
     "start_date",
     "end_date",

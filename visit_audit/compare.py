@@ -1,4 +1,4 @@
-"""Two frameworks side by side (timescales.md §7, ``audit --compare NAME|FILE``).
+"""Two frameworks side by side (README "Comparing frameworks", ``audit --compare NAME|FILE``).
 
 The extracts are read once and audited twice, once under each framework, at
 the same time (:func:`visit_audit.concurrency.side_by_side`). The first run is

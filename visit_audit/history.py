@@ -1,4 +1,4 @@
-"""The history of audits: one SQLite file of recorded periods (delivery.md "History").
+"""The history of audits: one SQLite file of recorded periods (README "Month to month").
 
 Each audit with a period and ``--history FILE`` records its run (framework,
 region, period, as_of, the inputs' SHA-256, tool version, run time), its

@@ -1,4 +1,4 @@
-"""How ids are matched (contract.md "Identifiers"), for the loader and the engine alike.
+"""How ids are matched (README "Identifiers"), for the loader and the engine alike.
 
 Excel drops leading zeros, so the same child is ``0001001`` in one extract and
 ``1001`` in another. An id made only of ASCII digits (after trimming) is

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 DEFAULT_FRAMEWORK = "measures-of-practice"
 REGIONS = ("england", "wales", "scotland", "northern-ireland")
 FAIL_ON = ("none", "overdue", "finding", "rejected")
-STALE_DAYS = 7  # contract.md: a warning when the audit date is more than this after the last record
+STALE_DAYS = 7  # a warning when the audit date is more than this after the last record
 
 Step = Callable[[str], None]
 
@@ -330,7 +330,7 @@ def _load_both(options, fw, mapping, raws) -> tuple[Extract, Extract]:
 
 
 def reconcile(loaded: Loaded) -> Loaded:
-    """Ids that lost their leading zeros (contract.md "Identifiers"): the engine
+    """Ids that lost their leading zeros (README "Identifiers"): the engine
     matches ``1001`` to ``0001001``; two cases ids that only zeros tell apart stop the run."""
     from visit_audit.io.ids import check_distinct_ids
 
@@ -402,7 +402,7 @@ def audit_loaded(
     step("auditing")
     cases, visits = loaded.cases, loaded.visits
     # Closed days (the framework's and --closed-days) count as bank holidays for
-    # working days only (timescales.md §7).
+    # working days only (docs/rules.md, "Working days and bank holidays").
     closed = sorted({*loaded.framework.closed_days, *loaded.closed_days})
     result = run_audit(
         cases.frame,

@@ -23,7 +23,7 @@ from visit_audit.arrow import arrow_text
 from visit_audit.columns import CASE_DATE_COLUMNS as CASE_DATE_COLUMNS
 from visit_audit.columns import REJECTED_COLUMNS as REJECTED_COLUMNS
 
-# Columns of the findings frame, in JSON order (contract.md "JSON result").
+# Columns of the findings frame, in the order of the JSON result's findings.
 FINDING_COLUMNS: tuple[str, ...] = (
     "child_id",
     "episode_id",
@@ -157,7 +157,7 @@ class AuditResult:
     # Values no rule recognised, per field ({"visit_type": {"Family Time": 3}}), most
     # common first: unrecognised visit types counted for nothing, plan types rejected.
     unrecognised: dict[str, dict[str, int]] = field(default_factory=dict)
-    # With a history (delivery.md "History"): the deadlines newly overdue, no longer
+    # With a history (README "Month to month"): the deadlines newly overdue, no longer
     # overdue and still overdue against the previous period, as the JSON "changes":
     # {"previous": {"from", "to"} | None, "newly_overdue": frame, "no_longer_overdue":
     # frame, "still_overdue": frame (+ "periods")}, each frame of the five key columns
@@ -167,7 +167,7 @@ class AuditResult:
     # closed and --closed-days), shown on the About sheet.
     closed_days: tuple[dt.date, ...] = ()
     # With --compare: {"framework": name, "summary": {...}}, the summary an audit of
-    # the same extracts under that framework alone reports (timescales.md §7).
+    # the same extracts under that framework alone reports (README "Comparing frameworks").
     compare: dict | None = None
     # The framework's label of each plan type ({"child_protection": "Child Protection
     # Plan"}): what the workbook and the terminal show; the JSON keeps the names.

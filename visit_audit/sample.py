@@ -1,12 +1,12 @@
 """Realistic synthetic extracts: no real child's data, for demos, tests and benchmarks.
 
 ``write_sample`` writes ``cases.csv`` and ``visits.csv`` shaped like a
-Liquidlogic or Mosaic export: contract header aliases, plan types spelt as
-extracts spell them (timescales.md §6), UK dates, child ids with leading zeros,
-several episodes for some children, and visits spaced by each plan type's
-cadence (timescales.md §5) with realistic jitter: most on time, a few late,
-some gaps, phone and text contacts, no-access visits and return home
-interviews.
+Liquidlogic or Mosaic export: header aliases (README "Input format"), plan types
+spelt as extracts spell them (docs/frameworks.md, "How plan types are spelt in
+extracts"), UK dates, child ids with leading zeros, several episodes for some
+children, and visits spaced by each plan type's cadence (docs/frameworks.md)
+with realistic jitter: most on time, a few late, some gaps, phone and text
+contacts, no-access visits and return home interviews.
 
 Everything is vectorised over episodes and records: the only Python loops run
 over plan types, over the ordinal of a visit within its episode (at most a few
@@ -124,7 +124,7 @@ _FREQUENCY_STEP = ((5, True), (14, False), (7, False), (14, False), (28, False))
 class _Profile:
     """How episodes of one plan type look and how often their children are visited.
 
-    ``initial`` and ``phases`` follow timescales.md §5, reading each interval
+    ``initial`` and ``phases`` follow docs/frameworks.md, reading each interval
     as the calendar (or working) days that always satisfy it and, where the
     two built-in frameworks differ, the stricter one, so that a punctual
     social worker is punctual under either. A phase's ``until`` names a rule
@@ -485,7 +485,8 @@ def _case_details(
 
 
 def _busday(day: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """The n-th working day (Mon–Fri) strictly after ``day`` (timescales.md §1)."""
+    """The n-th working day (Mon–Fri) strictly after ``day``, counted from the Friday
+    before when ``day`` is a weekend (docs/rules.md, "Working days and bank holidays")."""
     d = day.astype("datetime64[D]")
     return np.busday_offset(d, n, roll="backward").astype(np.int64)
 
@@ -529,8 +530,8 @@ def _visit_records(
     filter is ``any`` (so it may be a call).
 
     Each step draws the next visit of every still-visited episode: due per
-    the episode's initial deadlines, then its phases (timescales.md §3.3) and
-    its own frequency; the visit falls between halfway and the due date, on
+    the episode's initial deadlines, then its phases (docs/rules.md, "Phases and
+    until dates") and its own frequency; the visit falls between halfway and the due date, on
     a weekday where that stays in time, a few late and a few long gaps. Around it
     sit phone/text contacts and no-access attempts that do not move the chain.
     """

@@ -1,4 +1,4 @@
-"""The snapshot audit of an Annex A workbook (sources.md §2), through the one engine.
+"""The snapshot audit of an Annex A workbook (README "From Annex A"), through the one engine.
 
 :func:`visit_audit.io.sources.annex_a.load_annex_a` gives each open row a
 pretend episode and its last-visit record. Here the initial deadlines due

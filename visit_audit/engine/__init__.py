@@ -77,7 +77,7 @@ def run_engine(
     calendar: WorkingCalendar,
     partitions: int | None = None,
 ) -> EngineOutput:
-    """Every deadline of every audited episode up to ``as_of`` (timescales.md §2–§4).
+    """Every deadline of every audited episode up to ``as_of`` (docs/rules.md §2–§4).
 
     The stages, each a function below: select the episodes that started by the
     audit date; lay them out as arrays (:class:`EpisodeTable`); read each
@@ -136,7 +136,7 @@ def run_engine(
 def select_episodes(
     cases: pd.DataFrame, as_of: dt.date, as_of_d: np.datetime64
 ) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
-    """The episodes that started on or before the audit date (§2: later ones are
+    """The episodes that started on or before the audit date (docs/rules.md §2: later ones are
     ignored, and counted in a warning), every case's start day, the warnings."""
     start_all = to_days(cases["start_date"])
     warnings = []
@@ -211,8 +211,9 @@ def coverage_warnings(
     episodes: pd.DataFrame, table: EpisodeTable, framework: Framework
 ) -> list[str]:
     """What the framework cannot audit as asked: unreadable visit frequencies
-    (§3.4), plan types it has no rule for (§5), and episodes lacking the column
-    a phase ends on (§3.3)."""
+    (docs/rules.md, "A child's own visiting plan"), plan types it has no rule for ("Plan
+    types without rules"), and episodes lacking the column a phase ends on
+    ("Phases and until dates")."""
     warnings = []
     bad_freq, bad_example = table.bad_frequency
     if bad_freq:
@@ -312,9 +313,9 @@ def audit_partition(
     framework: Framework,
     calendar: WorkingCalendar,
 ) -> tuple[Attribution, list[tuple[np.ndarray, Block]]]:
-    """One partition's records attributed and collapsed to episode-days (§2), then
+    """One partition's records attributed and collapsed to episode-days (docs/rules.md §2), then
     each plan type's rules over its episodes: initial deadlines, the recurring
-    chain, count windows, milestones (§3). Returns the attribution and the
+    chain, count windows, milestones (docs/rules.md §3, §5, §6). Returns the attribution and the
     deadline blocks, each with the episode positions it indexes."""
     att = attribute(
         records if parts.count == 1 else records.take(parts.records(part)),
@@ -351,7 +352,7 @@ def audit_partition(
 
 
 def attribution_warnings(attributions: list[Attribution]) -> list[str]:
-    """Records that counted for nothing (§2): in no episode open on their date, or
+    """Records that counted for nothing (docs/rules.md §2): in no episode open on their date, or
     tied to an episode they are not dated within."""
     unattributed = sum(a.unattributed for a in attributions)
     no_case = sum(a.no_case for a in attributions)
@@ -477,7 +478,7 @@ def _ts(days: np.ndarray) -> np.ndarray:
 
 
 def visit_quality(episodes: pd.DataFrame, day_tables: list[DayTable], framework: Framework):
-    """Visit quality checks (§4): one row per episode, seen day and failed check.
+    """Visit quality checks (docs/rules.md §7): one row per episode, seen day and failed check.
 
     ``day_tables``: the episode-days of each partition."""
     rules = framework.quality

@@ -1,9 +1,9 @@
 """Records → counting days: attribute each record to its episodes, then one row per episode-day.
 
-timescales.md §2: a record counts for every episode of the same child open on
-its date, or, when it names an ``episode_id``, for that episode only and only
-if dated within it. Filters are applied before de-duplication, so each
-episode-day carries the OR of its records' flags as bits.
+docs/rules.md, "Which episode a record counts for": a record counts for every
+episode of the same child open on its date, or, when it names an ``episode_id``,
+for that episode only and only if dated within it. Filters are applied before
+de-duplication, so each episode-day carries the OR of its records' flags as bits.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def _flag_bits(visits: pd.DataFrame) -> np.ndarray:
         visits["visit_type"], lambda w: w.isin(["visit", "return_home_interview"]).to_numpy(bool)
     )
     # A meeting, a case note or an unrecognised type counts for nothing, not even
-    # for a filter that takes any contact (contract.md "Visit types" 5, 6).
+    # for a filter that takes any contact (README "Visit types", rules 5 and 6).
     counts = _classes(visits["visit_type"], lambda w: w.ne("other").to_numpy(bool))
     seen = face_to_face & visits["seen"].to_numpy(dtype=bool)
     # What a seen record says; kept below only where the record is a seen one.

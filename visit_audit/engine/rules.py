@@ -1,4 +1,4 @@
-"""The deadlines of one plan type, vectorised over all its episodes (timescales.md §3).
+"""The deadlines of one plan type, vectorised over all its episodes (docs/rules.md §3, §5, §6).
 
 Each function returns a :class:`Block` of deadline rows (one shape for every
 rule kind); loops run over the few initial deadlines, phases and windows of
@@ -57,7 +57,7 @@ class Block:
 def settle(
     eps: Episodes, ep: np.ndarray, due: np.ndarray, visit: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Outcome of each deadline (timescales.md §3.5): status, days late, settled day.
+    """Outcome of each deadline (docs/rules.md §4 Outcomes): status, days late, settled day.
 
     Met on or before the deadline: on time; after it: late. Unmet: missed when the
     episode closed after the deadline, overdue when still open past it, else pending.
@@ -142,7 +142,8 @@ def recurring_deadlines(
     chain_start: np.ndarray,
     cal: WorkingCalendar,
 ) -> Block | None:
-    """Each counting record after the anchor is due by due(anchor) (§3.2–§3.4).
+    """Each counting record after the anchor is due by due(anchor) (docs/rules.md §3: "Recurring
+    deadlines", "Phases and until dates", "A child's own visiting plan").
 
     due(a) is the smallest valid phase candidate: ``a + interval_0`` when on or
     before B_0, and ``max(B_(p-1) + 1, a + interval_p)`` when on or before B_p;
@@ -219,7 +220,7 @@ def recurring_deadlines(
 
 
 def count_windows(plan: PlanType, eps: Episodes, days: DayTable) -> list[Block]:
-    """At least n matching seen records (distinct days) in each complete window (§3.6).
+    """At least n matching seen records (distinct days) in each complete window (docs/rules.md §5).
 
     Window k runs from start + k·per to the day before start + (k+1)·per; only
     windows whose last day is on or before min(end_date, as_of) are judged.
@@ -271,7 +272,7 @@ def _periods_between(start: np.ndarray, day: np.ndarray, months: int) -> np.ndar
 
 
 def milestones(plan: PlanType, eps: Episodes, cal: WorkingCalendar) -> list[Block]:
-    """A case date column due within an interval of the start (§3.7)."""
+    """A case date column due within an interval of the start (docs/rules.md §6)."""
     blocks = []
     ep = np.arange(len(eps))
     for rule in plan.milestones:

@@ -237,7 +237,7 @@ def _plan_type(ctx: _Ctx, name: str, raw: Any) -> PlanType:
 
 def parse_framework(data: dict, file: str, parent: Framework | None = None) -> Framework:
     """Validate the parsed TOML of one framework; ``parent`` is the framework it
-    extends (timescales.md §7), already loaded."""
+    extends (README "Tuning a framework"), already loaded."""
     ctx = _Ctx(file)
     ctx.keys(
         data,
@@ -349,7 +349,7 @@ _NOT_FRAMEWORKS = frozenset({"statutory.toml"})
 
 def load_framework(name_or_path: str | Path) -> Framework:
     """A built-in framework by name, or a user's own framework file (``*.toml``),
-    with the frameworks it ``extends`` resolved (timescales.md §7)."""
+    with the frameworks it ``extends`` resolved (README "Tuning a framework")."""
     return _load(str(name_or_path), base=None, chain=())
 
 

@@ -1,6 +1,6 @@
 """A visiting framework as frozen data: plan types, their deadlines, phases and checks.
 
-The semantics of every field are those of timescales.md §1–§4; the TOML files
+The semantics of every field are those of docs/rules.md; the TOML files
 beside this module only choose the numbers.
 """
 
@@ -24,8 +24,8 @@ class Boundary:
     """An until date: ``column + offset``, or the later of several such dates.
 
     ``column`` "start_date" is the episode's start. A blank column means the
-    date never arrives (timescales.md §3.3), and so does a ``later of`` any part
-    of which is blank.
+    date never arrives (docs/rules.md, "Phases and until dates"), and so does a
+    ``later of`` any part of which is blank.
     """
 
     column: str = "start_date"
@@ -89,7 +89,8 @@ class PlanType:
     phases: tuple[Phase, ...] = ()
     counts: tuple[CountWindow, ...] = ()
     milestones: tuple[Milestone, ...] = ()
-    no_rule: bool = False  # "in line with the plan they are subject to" (§3.8)
+    # "in line with the plan they are subject to" (docs/rules.md, "Plan types without rules")
+    no_rule: bool = False
     end_means: str = ""
     note: str = ""
 
@@ -126,8 +127,8 @@ class Framework:
     quality: QualityRules | None = None
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     path: str = ""
-    # Local non-working days ([calendar] closed, timescales.md §7): they count as
-    # bank holidays for working days and nowhere else.
+    # Local non-working days ([calendar] closed, README "Tuning a framework"): they
+    # count as bank holidays for working days and nowhere else.
     closed_days: tuple[dt.date, ...] = ()
-    # The frameworks this one extends, nearest first (``extends``, §7).
+    # The frameworks this one extends, nearest first (``extends``, README "Tuning a framework").
     extends: tuple[str, ...] = ()

@@ -1,4 +1,6 @@
-"""Frameworks against the visiting minimums set in law (``frameworks check``, timescales.md §7).
+"""Frameworks against the visiting minimums set in law (``frameworks check``).
+
+README "Checking against the law" says what the command reports.
 
 The minimums are data (``statutory.toml`` beside the frameworks: instrument,
 regulation, what it sets, its source, what is not checked), written in the
@@ -9,7 +11,7 @@ comparing numbers across units (6 weeks against 2 months, 20 working days
 against 4 weeks): for several start dates (month ends, a leap day, Christmas)
 and for each way the dates a phase waits for can fall (first review early or
 late or never, reduced frequency agreed or not), both deadlines are worked out
-with the §1/§3.3 arithmetic and compared:
+with the arithmetic of docs/rules.md (§1, "Phases and until dates") and compared:
 
 1. the first visit: the framework's first deadline (its first initial
    deadline, or its recurring deadline from the start) on or before the law's;
@@ -229,8 +231,8 @@ def _first_breach(
 
 
 def _due(anchors: np.ndarray, phases: list[LawPhase], dates: _Dates, cal) -> np.ndarray:
-    """The next deadline after each anchor (timescales.md §3.3): the smallest
-    ``max(B_(p-1) + 1 day, a + interval_p)`` that is on or before ``B_p``."""
+    """The next deadline after each anchor (docs/rules.md, "Phases and until dates"):
+    the smallest ``max(B_(p-1) + 1 day, a + interval_p)`` that is on or before ``B_p``."""
     best = np.full(anchors.shape, NEVER)
     previous = None
     for p in phases:
@@ -242,7 +244,7 @@ def _due(anchors: np.ndarray, phases: list[LawPhase], dates: _Dates, cal) -> np.
             valid = (candidate <= until) & (candidate < best)
             best = np.where(valid, candidate, best)
         if until == NEVER:
-            break  # later phases never start (§3.3)
+            break  # later phases never start: their until date never arrives
         previous = until
     return best
 

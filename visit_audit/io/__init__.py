@@ -1,6 +1,6 @@
 """Read cases and visits extracts (CSV or .xlsx) into canonical frames.
 
-The boundary of the tool (STYLE.md "Validate at the boundary"): every accepted
+The boundary of the tool, where input is validated once: every accepted
 extract becomes one frame with proper dtypes, or its rows are rejected with a
 reason; past here, code trusts its input. A file that cannot be used at all
 raises :class:`visit_audit.errors.InputError` with one sentence.

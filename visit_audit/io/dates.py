@@ -1,4 +1,4 @@
-"""Vectorised date parsing for extract columns (contract.md "Values").
+"""Vectorised date parsing for extract columns (README "Input format": Dates).
 
 Accepted shapes, each optionally followed by a time (``14:30``, ``T14:30:00``,
 ``2:30 PM``, seconds, fractions, ``Z`` or an offset), which is ignored:

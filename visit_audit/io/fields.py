@@ -1,8 +1,8 @@
 """The fields of each extract, the header names that mean them, and ``--columns`` files.
 
-contract.md "Inputs": header names are matched case-insensitively, ignoring
+README "Input format": header names are matched case-insensitively, ignoring
 spaces, ``_``, ``-`` and ``.``; the aliases below are recognised (at least the
-contract's, plus a few spellings seen in real exports), and ``--columns FILE.toml``
+README's, plus a few spellings seen in real exports), and ``--columns FILE.toml``
 maps any other header to a field.
 """
 

@@ -1,4 +1,4 @@
-"""Identifiers that lost their leading zeros (contract.md "Identifiers").
+"""Identifiers that lost their leading zeros (README "Identifiers").
 
 Ids are matched as :mod:`visit_audit.identifiers` says (an id made only of
 digits without its leading zeros); the engine matches them so, and outputs

@@ -1,6 +1,6 @@
 """Load a cases or visits extract into its canonical frame, rejecting unusable rows.
 
-contract.md "Bad input": a row that cannot be used is rejected with its file,
+README "What happens when…": a row that cannot be used is rejected with its file,
 spreadsheet row and reason, never guessed and never dropped silently; every
 row problem is collected before returning (several in one row are joined with
 "; "). Reasons quote at most the single offending cell, cut short, because the
@@ -53,7 +53,7 @@ class Extract:
     info: InputSummary
     warnings: list[str]
     # Values no rule recognised, per field: {"visit_type": {"Family Time": 3}}, most
-    # common first (contract.md "Visit types" 6; plan types likewise).
+    # common first (README "Visit types", rule 6; "Plan types" likewise).
     unrecognised: dict[str, dict[str, int]] = field(default_factory=dict)
 
 

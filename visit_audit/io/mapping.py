@@ -2,7 +2,7 @@
 
 One file per case-management system says what the built-in aliases do not:
 which of its headers feed which field, what its own values mean, and how its
-dates are written (contract.md "Mapping file")::
+dates are written (README "The mapping file")::
 
     [cases]                     # their header = our field
     "Person Ref" = "child_id"

@@ -25,21 +25,21 @@ QUOTE_LIMIT = 40
 
 TRUE_WORDS = ("y", "yes", "true", "1")
 FALSE_WORDS = ("n", "no", "false", "0")
-# seen: contract.md "Seen / Not seen / No access = N"
+# seen: Y/N, "Seen" / "Not seen"; "No access" = N (README "Input format": Visits)
 SEEN_TRUE = (*TRUE_WORDS, "seen")
 SEEN_FALSE = (*FALSE_WORDS, "not seen", "no access", "noaccess")
 # seen_alone, bedroom_seen, unannounced: blank is "not recorded"; so are these
 # common fillers (a child too young to be seen alone is recorded as N/A).
 NOT_RECORDED = ("", "n/a", "na", "not applicable", "not recorded", "unknown")
 
-# Quality answers (seen_alone, bedroom_seen, unannounced) besides Y/N (contract.md
-# "Answers"): "not applicable" is no exception for a child under the framework's
+# Quality answers (seen_alone, bedroom_seen, unannounced) besides Y/N (README
+# "Quality answers"): "not applicable" is no exception for a child under the framework's
 # minimum age and not recorded otherwise, which is what a missing answer already
 # means to the engine; a declined or refused answer is N.
 NOT_APPLICABLE = ("not applicable", "n/a", "na", "too young", "under 4", "under four")
 ANSWER_NO = ("declined", "refused", "child refused", "child declined")
 
-# Visit types (contract.md "Visit types"): matched on words, first rule that fits.
+# Visit types (README "Visit types"): matched on words, first rule that fits.
 VISIT_KINDS = ("visit", "return_home_interview", "contact", "other")
 
 

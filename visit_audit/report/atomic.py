@@ -1,6 +1,6 @@
 """Writing output files so that a half-written one never exists at the target path.
 
-contract.md: "The file is written atomically". Reports hold children's data, so
+A report is written atomically (README "Running it from cron"). Reports hold children's data, so
 they are created readable by their owner only (mode 0600), whatever the umask.
 """
 

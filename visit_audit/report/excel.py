@@ -1,4 +1,4 @@
-"""The Excel report (contract.md "Excel report"): one workbook a manager can open and act on.
+"""The Excel report (README "The Excel workbook"): one workbook a manager can open and act on.
 
 The only module that writes the workbook (the one shortcut through xlsxwriter's
 internals is in visit_audit/adapters/xlsxwriter_rows.py). Written with xlsxwriter in
@@ -771,7 +771,8 @@ COMPARE_KEYS = ("deadlines", "on_time", "late", "missed", "overdue", "percent_on
 def _compare_sheet(
     wb: Workbook, fmt: _Formats, result: AuditResult, thresholds: tuple[float, float]
 ) -> None:
-    """Both frameworks' summaries side by side, per plan type and overall (timescales.md §7)."""
+    """Both frameworks' summaries side by side, per plan type and overall (README
+    "Comparing frameworks")."""
     ws = wb.add_worksheet("Compare")
     _print_setup(ws)
     compare = result.compare or {}

@@ -1,4 +1,4 @@
-"""The JSON result (contract.md "JSON result"): a view of :class:`AuditResult` for pipelines.
+"""The JSON result : a view of :class:`AuditResult` for pipelines.
 
 Findings can run to millions of rows, so records are never built row by row
 from pandas: each column is factorised, its few distinct values are encoded
@@ -115,7 +115,7 @@ def _stream(result: AuditResult, fh: BinaryIO) -> None:
 
 
 def _put_changes(put, changes: dict) -> None:
-    """delivery.md "History": the previous period and the three lists of deadline keys."""
+    """README "Month to month": the previous period and the three lists of deadline keys."""
     from visit_audit.views.changes import CHANGE_LISTS, KEY_COLUMNS
 
     previous = changes.get("previous")

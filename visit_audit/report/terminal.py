@@ -1,8 +1,8 @@
 """The terminal summary: what a performance officer reads after a run (the only rich user here).
 
-Colour only on a terminal, never when ``NO_COLOR`` is set or output is piped
-(contract.md "Command line"): :func:`make_console` decides, the CLI builds the
-console with it. Everything printed reads at 80 columns.
+Colour only on a terminal, never when ``NO_COLOR`` is set or output is piped:
+:func:`make_console` decides, the CLI builds the console with it. Everything
+printed reads at 80 columns.
 """
 
 from __future__ import annotations

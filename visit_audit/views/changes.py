@@ -1,5 +1,5 @@
 """What changed since the previous period: deadlines newly overdue, no longer
-overdue, and still overdue (delivery.md "History").
+overdue, and still overdue (README "Month to month").
 
 A deadline is known by its key, (child_id, episode_id, plan_type, kind,
 due_date): the same deadline in two runs has the same key, whatever else

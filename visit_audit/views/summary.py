@@ -1,9 +1,9 @@
 """Views of the deadlines frame: findings, upcoming, and the compliance summary.
 
-contract.md: a deadline is settled on the day of the record that met it (for a
-milestone, the column's date), on the episode's end_date when it was missed,
-and on its due_date for a count window. With a period, findings are the late
-and missed deadlines settled in it plus every deadline overdue at as_of.
+docs/rules.md §4 Outcomes: a deadline is settled on the day of the record that
+met it (for a milestone, the column's date), on the episode's end_date when it
+was missed, and on its due_date for a count window. With a period, findings are
+the late and missed deadlines settled in it plus every deadline overdue at as_of.
 """
 
 from __future__ import annotations
@@ -94,7 +94,8 @@ def upcoming(
     at = lookup(window["episode_id"], episodes["episode_id"])
     ends = episodes["end_date"].to_numpy()
     end = pd.Series(np.where(at >= 0, ends[at], np.datetime64("NaT")), index=window.index)
-    # Open at as_of, and not closing on or before the deadline (then it is nothing, §3.5).
+    # Open at as_of, and not closing on or before the deadline (then it is nothing,
+    # docs/rules.md §4).
     open_ = end.isna() | ((end > pd.Timestamp(as_of_d)) & (end > window["due_date"]))
     return sort_findings(window.loc[open_])[list(UPCOMING_COLUMNS)]
 

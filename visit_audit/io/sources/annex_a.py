@@ -1,7 +1,7 @@
 """Ofsted's Annex A lists 6-9: a snapshot audit on the audit date.
 
 An Annex A workbook holds, per child, only the latest visit, so it can answer
-one question: is each open child's next visit overdue? (sources.md §2.) Each
+one question: is each open child's next visit overdue? (README "From Annex A".) Each
 row open on the audit date becomes a pretend episode (the list's start date,
 date of birth, worker and team, every other column blank) with one record on
 its last-visit date, a face-to-face visit with the child seen. The list cannot

@@ -7,7 +7,7 @@ the same loaders as any extract (:func:`visit_audit.io.load.load_cases` and
 ``load_visits``), so its dates, answers, ids and rejected rows follow the same
 rules; the engine audits the frames as it audits any other.
 
-What is the SSD's own (sources.md §1): one plan type per episode table; the
+What is the SSD's own (README "From the SSD"): one plan type per episode table; the
 rows of a period of care (``ssd_cla_episodes``, one row per legal status or
 placement change) grouped by ``clae_cla_id``; visits tied to their plan
 through ``cppv_cp_plan_id`` and ``clav_cla_id``; the Mosaic variant of the

@@ -1,6 +1,6 @@
-"""Units of time and working days (timescales.md §1): calendar.py on its own.
+"""Units of time and working days (docs/rules.md §1): calendar.py on its own.
 
-Every expected date is worked by hand from the spec (and a printed calendar) in
+Every expected date is worked by hand from those rules (and a printed calendar) in
 the comment beside it.
 """
 
@@ -144,7 +144,8 @@ def test_add_months_takes_one_number_of_months_per_date():
 @pytest.mark.parametrize(
     ("anchor", "n", "due"),
     [
-        # The spec's example: Sat 3 May 2025 + 10 wd = Mon 19 May (5 May is a bank holiday).
+        # The example of docs/rules.md "Working days and bank holidays": Sat 3 May 2025
+        # + 10 wd = Mon 19 May (5 May is a bank holiday).
         ("2025-05-03", 10, "2025-05-19"),
         ("2025-05-02", 10, "2025-05-19"),  # Fri: 6,7,8,9,12,13,14,15,16,19
         ("2025-05-04", 10, "2025-05-19"),  # Sun

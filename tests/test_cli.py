@@ -1,4 +1,4 @@
-"""The command line (contract.md "Command line"): exit codes, periods, outputs, usage errors.
+"""The command line (README "Commands", "Exit codes"): exit codes, periods, outputs, usage errors.
 
 In-process runs use typer's CliRunner at a fixed width with NO_COLOR; a few runs
 go through the real console entry point to check that a usage error is exactly
@@ -350,7 +350,8 @@ def _end_dates() -> dict[str, dt.date | None]:
 
 
 def _settled(finding: dict, end_dates: dict) -> dt.date:
-    """contract.md: the day of the record for late, the end date (or a count's due date) for missed."""
+    """docs/rules.md §4 Outcomes: the day of the record for late, the end date (or a
+    count's due date) for missed."""
     if finding["status"] == "late":
         return dt.date.fromisoformat(finding["visit_date"])
     if finding["kind"] == "count":

@@ -7,7 +7,11 @@ a reader of the repository alone must be able to follow every link.
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -119,6 +123,49 @@ def test_the_check_catches_shared_paths_missing_files_and_missing_anchors(tmp_pa
         "README.md: link to docs/logo.png: no such file in the repository",
     ]
     assert problems(tmp_path / "docs" / "rules.md", tmp_path) == []
+
+
+# The project's private spec files, by name, and the folder that holds them.
+_PRIVATE = re.compile(r"\.\./shared|(?<![\w-])(?:timescales|contract|delivery|sources)\.md\b")
+
+
+@pytest.mark.skipif(
+    shutil.which("git") is None or not (ROOT / ".git").exists(), reason="not a git checkout"
+)
+def test_no_tracked_file_points_at_the_private_spec_files():
+    """Code, comments, TOML files and docs cite the repository's own docs, never the spec
+    files or ../shared. Exempt: where the shared acceptance scenarios are run
+    (tests/test_acceptance.py and the recipe of the Makefile's ``acceptance`` target),
+    and this file, which spells out what it looks for in its examples."""
+    assert _PRIVATE.search("timescales.md §3.3") and _PRIVATE.search("see ../shared/x")
+    assert not _PRIVATE.search("docs/rules.md, my_sources.md, contract.mdx")
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    found = []
+    for name in filter(None, listed.split("\0")):
+        path = ROOT / name
+        if name in {"tests/test_acceptance.py", "tests/test_docs.py"} or name.endswith(".png"):
+            continue
+        if not path.is_file():  # deleted in the work tree, not yet committed
+            continue
+        data = path.read_bytes()
+        if b"\0" in data:
+            continue
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:  # binary
+            continue
+        target = ""
+        for number, line in enumerate(text.splitlines(), 1):
+            if name == "Makefile":
+                rule = re.match(r"^([\w./-]+)\s*:(?!=)", line)
+                target = rule.group(1) if rule else target
+                if target == "acceptance" and line.startswith("\t"):
+                    continue
+            if _PRIVATE.search(line):
+                found.append(f"{name}:{number}: {line.strip()}")
+    assert found == []
 
 
 def test_heading_anchors_follow_githubs_slugs():

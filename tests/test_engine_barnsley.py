@@ -1,6 +1,7 @@
-"""Barnsley's Visiting Framework, rule by rule (timescales.md §3, §4 and the §5 Barnsley table).
+"""Barnsley's Visiting Framework, rule by rule (docs/rules.md §3–§7; docs/frameworks.md,
+"barnsley").
 
-Every expected value is worked by hand from the spec in the comment beside it.
+Every expected value is worked by hand from those rules in the comment beside it.
 """
 
 from __future__ import annotations
@@ -167,9 +168,9 @@ def test_missing_72_hours_return_home_interview_counts_phone_call_does_not():
 
 
 def test_exploitation_has_no_rule_of_its_own_no_findings_and_no_no_rule_warning():
-    # §3.8: exploitation follows the child's other plans. Never visited for months: no
-    # deadlines, no findings, no "no rule" warning; the CIN plan alongside is audited
-    # (3 Feb 2025 + 28 = 3 Mar, overdue at 1 Jun by 90).
+    # "Plan types without rules": exploitation follows the child's other plans. Never
+    # visited for months: no deadlines, no findings, no "no rule" warning; the CIN plan
+    # alongside is audited (3 Feb 2025 + 28 = 3 Mar, overdue at 1 Jun by 90).
     r = run(
         [
             kid(1, "exploitation", "2025-02-03"),
@@ -206,7 +207,7 @@ def test_plan_type_not_in_the_framework_is_counted_and_named_in_a_warning():
     assert found(r) == []
 
 
-# --------------------------------------------------------------------------- quality (§4)
+# --------------------------------------------------------------------------- quality (§7)
 
 
 def test_quality_checks_seen_alone_from_4th_birthday_at_home_and_bedroom_seen():

@@ -1,8 +1,8 @@
-"""Rules common to every framework (timescales.md §2, §3.4, §3.5; contract.md views).
+"""Rules common to every framework (docs/rules.md §2, §3 "A child's own visiting plan", §4, §8).
 
 Which records count for which episode, filters and de-duplication, the child's own
 visit_frequency, as_of cut-offs, warnings, upcoming deadlines and the period view.
-Every expected value is worked by hand from the spec in the comment beside it.
+Every expected value is worked by hand from those rules in the comment beside it.
 """
 
 from __future__ import annotations
@@ -260,7 +260,7 @@ def test_visit_frequency_1_month_from_31_january_clips_to_28_february():
     assert found(r) == [("E1", "interval", "2025-02-28", None, "overdue", 3)]
 
 
-# --------------------------------------------------------------------------- as_of (§2, §3.5)
+# --------------------------------------------------------------------------- as_of (§2, §4)
 
 
 def test_overdue_only_once_the_due_day_has_passed():
@@ -479,11 +479,11 @@ initial = ["36 hours"]
 
 
 def test_user_framework_stricter_later_phase_starts_the_day_after_the_boundary():
-    # §3.3 with a later phase stricter than the first: CIN from Mon 6 Jan 2025 (d0), 6-weekly
-    # until start + 8 weeks = 3 Mar (d56), weekly after. From the start: d42 = 17 Feb <= d56,
-    # met by the visit on Wed 5 Feb (d30). From d30: 6 weeks = d72 is past d56; weekly:
-    # max(d57, d37) = d57 = Tue 4 Mar, the earliest day t with t - a reaching the interval of
-    # the phase governing t. Overdue at 10 Mar by 6.
+    # "Phases and until dates" with a later phase stricter than the first: CIN from Mon
+    # 6 Jan 2025 (d0), 6-weekly until start + 8 weeks = 3 Mar (d56), weekly after. From the
+    # start: d42 = 17 Feb <= d56, met by the visit on Wed 5 Feb (d30). From d30: 6 weeks =
+    # d72 is past d56; weekly: max(d57, d37) = d57 = Tue 4 Mar, the earliest day t with
+    # t - a reaching the interval of the phase governing t. Overdue at 10 Mar by 6.
     # §1: 36 hours = ceil(36 / 24) = 2 days: S47 from 6 Jan due 8 Jan; seen 9 Jan, late 1.
     fw = parse_framework(tomllib.loads(CUSTOM), "custom.toml")
     r = audit(

@@ -1,6 +1,7 @@
-"""Measures of Practice, rule by rule (timescales.md §1, §3 and the §5 table).
+"""Measures of Practice, rule by rule (docs/rules.md §1–§6, docs/frameworks.md
+"measures-of-practice").
 
-Every expected value is worked by hand from the spec in the comment beside it;
+Every expected value is worked by hand from those rules in the comment beside it;
 dates use the real England bank holidays unless a region is named. "dN" is the
 N-th day counted from the start (the start is d0).
 """
@@ -279,7 +280,8 @@ def test_cp_visit_due_10_working_days_skips_easter():
 
 def test_cp_10_working_days_from_a_saturday_visit_skip_early_may_bank_holiday():
     # Agreed Thu 1 May 2025 + 48 h = Sat 3 May; seen Sat 3 May: on time.
-    # 10 wd from Sat 3 May (spec §1 example) = Mon 19 May (Mon 5 May is a holiday):
+    # 10 wd from Sat 3 May (the "Working days and bank holidays" example) = Mon 19 May
+    # (Mon 5 May is a holiday):
     #   6, 7, 8, 9, 12, 13, 14, 15, 16, 19. Seen Tue 20 May: late 1.
     r = run(
         [kid(1, "child_protection", "2025-05-01")],
@@ -336,7 +338,7 @@ def test_cp_unmet_initial_deadline_stops_the_chain_one_finding_only():
 
 
 def test_cic_seen_day_of_placement_and_within_a_week_single_late_visit_spec_example():
-    # §3.1 example: placed Mon 6 Jan 2025, one visit on 20 Jan.
+    # "Initial deadlines" example: placed Mon 6 Jan 2025, one visit on 20 Jan.
     # 1st record due 6 Jan + 0 days = 6 Jan: late 14. 2nd record due 6 + 7 = 13 Jan: none.
     # E1 open at 1 Mar: overdue 1 Mar - 13 Jan = 18 + 28 + 1 = 47. E2 closed 1 Feb: missed
     # 1 Feb - 13 Jan = 19. The chain stops: exactly two findings each.

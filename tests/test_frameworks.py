@@ -1,6 +1,6 @@
-"""Frameworks as data (timescales.md §5; STYLE: "Timescales are data").
+"""Frameworks as data: TOML files, never Python (docs/frameworks.md).
 
-The two built-in frameworks encode §5 exactly; a user's own framework file loads
+The two built-in frameworks encode docs/frameworks.md exactly; a user's own framework file loads
 from a path; a malformed file stops with one line naming the file and the key.
 """
 
@@ -25,9 +25,9 @@ def d(n: int, unit: str) -> Duration:
     return Duration(n, unit)
 
 
-# What §5 says, plan type by plan type: initial durations, the initial filter, phases as
-# (interval, str(until) or None, filter), count windows as (at least, condition, per),
-# milestones as (column, within), and whether it has no rule of its own.
+# What docs/frameworks.md says, plan type by plan type: initial durations, the initial
+# filter, phases as (interval, str(until) or None, filter), count windows as (at least,
+# condition, per), milestones as (column, within), and whether it has no rule of its own.
 MOP = {
     "early_help": {
         "initial": [d(5, WD)],
@@ -155,8 +155,9 @@ def test_child_in_care_six_weekly_phase_ends_on_the_later_of_two_dates(framework
 @pytest.mark.parametrize(
     ("framework", "expected"),
     [
-        # §3.3: the columns the framework expects (a warning counts episodes lacking them);
-        # reduced_frequency_date inside "later of" is optional.
+        # docs/rules.md "Phases and until dates": the columns the framework expects (a
+        # warning counts episodes lacking them); reduced_frequency_date inside "later of"
+        # is optional.
         (
             "measures-of-practice",
             {"adoption": ("first_review_date",), "temporary_approval": ("first_review_date",),

@@ -1,8 +1,8 @@
-"""A council's own calendar and framework variants (timescales.md §7, issue 16).
+"""A council's own calendar and framework variants (issue 16).
 
-Closed days, ``extends``, ``audit --compare`` and ``frameworks check``, each
-worked by hand where the spec has numbers, through real files in tmp_path and
-the command line.
+Closed days, ``extends``, ``audit --compare`` and ``frameworks check`` (README "Tuning a
+framework", "Comparing frameworks", "Checking against the law"), each worked by hand
+where the rules have numbers, through real files in tmp_path and the command line.
 """
 
 from __future__ import annotations
@@ -400,7 +400,8 @@ def test_check_measures_of_practice_care_order_at_home_is_looser_than_regulation
     started 29 Feb 2024, reduced_frequency_date 10 Mar 2024, a visit on Sat 18 Jan 2025
     is next due, under the 6-week phase, on 18 Jan + 42 days = 1 Mar 2025, after that
     phase ends (29 Feb 2024 + 1 year = 28 Feb 2025), so the 3-month phase sets 18 Apr
-    2025 (§3.3); the law: 1 Mar 2025. Every other plan type meets the law or has none."""
+    2025 (docs/rules.md, "Phases and until dates"); the law: 1 Mar 2025. Every other
+    plan type meets the law or has none."""
     result = run("frameworks", "check", "measures-of-practice")
     assert result.exit_code == 1
     verdicts = _verdicts(load_framework("measures-of-practice"))

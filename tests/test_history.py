@@ -1,4 +1,4 @@
-"""The history of audits (delivery.md "History"): recording periods, the changes
+"""The history of audits (README "Month to month"): recording periods, the changes
 against the previous period, the trend, the file's safety, and the history command.
 
 Three monthly runs of one synthetic extract (as of the end of August, September

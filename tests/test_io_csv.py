@@ -191,7 +191,7 @@ def test_plan_type_spellings(tmp_path, alias, canonical):
 
 
 def test_only_child_id_visit_date_and_seen_reject_a_visits_row(tmp_path):
-    """contract.md "Answers": a quality answer never decides whether a visit
+    """README "Quality answers": a quality answer never decides whether a visit
     happened, so an unreadable one is read as not recorded, with a warning per column."""
     path = write_csv(
         tmp_path / "visits.csv",

@@ -1,4 +1,5 @@
-"""Date values (contract.md "Values"): every accepted shape, never month-first, impossible dates."""
+"""Date values (README "Input format"): every accepted shape, never month-first, impossible
+dates."""
 
 from __future__ import annotations
 

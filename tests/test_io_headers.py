@@ -1,4 +1,4 @@
-"""Header matching (contract.md "Inputs"): aliases, --columns, missing and duplicate columns."""
+"""Header matching (README "Input format"): aliases, --columns, missing and duplicate columns."""
 
 from __future__ import annotations
 

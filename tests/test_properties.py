@@ -1,4 +1,4 @@
-"""Properties of the whole engine (STYLE, Tests 5; timescales.md §2–§3).
+"""Properties of the whole engine, tested with hypothesis (docs/rules.md §2–§6).
 
 Random episodes of every plan type of both frameworks and random records:
 
@@ -7,12 +7,13 @@ Random episodes of every plan type of both frameworks and random records:
 - shuffling the input rows changes nothing.
 
 "Adding a record never adds a finding" cannot mean that the number of findings never
-grows: the spec itself makes it grow. §3.5 stops the chain at an unmet initial deadline
-("one finding, not one per interval"), so a first record can revive a chain and bring the
-next deadlines into view (§3.1's own example: no record = 1 finding, one record on 20 Jan =
-2 findings). And §3.2 re-anchors the chain on every record, so a record in the middle of a
-long gap splits one late finding into two shorter ones. What a record can never do is put
-a child out of time on a day it was not: the days covered by an episode's initial findings,
+grows: the rules themselves make it grow. An unmet initial deadline stops the chain ("one
+finding, not one for every interval"), so a first record can revive a chain and bring the
+next deadlines into view (the example of docs/rules.md "Initial deadlines": no record = 1
+finding, one record on 20 Jan = 2 findings). And every record re-anchors the chain
+("Recurring deadlines"), so a record in the middle of a long gap splits one late finding
+into two shorter ones. What a record can never do is put a child out of time on a day it
+was not: the days covered by an episode's initial findings,
 ``(due_date, due_date + days_late]``, can only shrink, and so can those of its whole chain
 unless the record re-anchored the recurring chain; a deadline assessed in both runs only
 gets better; a count window can only pass; milestones do not move.
@@ -20,9 +21,9 @@ gets better; a count window can only pass; milestones do not move.
 Re-anchoring is the one way a record can legitimately bring deadlines forward: a record
 that meets an initial deadline earlier (or revives a stopped chain) starts the recurring
 clock earlier, and the clock may run faster than the initial deadlines were spaced (a
-child's own plan, §3.4) or ignore the record that used to start it (early help: the clock
-starts at the first contact, a call, but wants seen visits). All four cases are worked out
-in the example tests below.
+child's own plan, docs/rules.md "A child's own visiting plan") or ignore the record that
+used to start it (early help: the clock starts at the first contact, a call, but wants
+seen visits). All four cases are worked out in the example tests below.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ from visit_audit.frameworks import load_framework
 
 FRAMEWORKS = ("measures-of-practice", "barnsley")
 CHILDREN = ("C1", "C2", "C3")
-# visit_frequency as §3.4 spells it, plus one that cannot be read (ignored, warned).
+# visit_frequency as docs/rules.md "A child's own visiting plan" spells it, plus one that
+# cannot be read (ignored, warned).
 FREQUENCIES = ("5 working days", "2 weeks", "10 days", "1 month", "weekly", "fortnightly",
                "monthly", "as needed")  # fmt: skip
 FIRST_DAY = dt.date(2023, 1, 1)
@@ -155,7 +157,7 @@ def _out_of_time_days(result, kinds=("initial", "interval")) -> dict[str, set[in
     """Per episode, the days on which a deadline of its chain was past and unmet.
 
     A late, missed or overdue deadline covers (due_date, due_date + days_late]: up to the
-    record that met it, the episode's end or as_of (§3.5).
+    record that met it, the episode's end or as_of (§4).
     """
     out: dict[str, set[int]] = {}
     f = result.findings
@@ -167,7 +169,8 @@ def _out_of_time_days(result, kinds=("initial", "interval")) -> dict[str, set[in
 
 
 def _chain_start(result) -> dict[str, pd.Timestamp]:
-    """Per episode, the anchor of its first recurring deadline (§3.2); absent when none."""
+    """Per episode, the anchor of its first recurring deadline ("Recurring deadlines");
+    absent when none."""
     d = result.deadlines
     d = d.loc[d["kind"] == "interval"]
     return d.groupby("episode_id")["anchor_date"].min().to_dict()
@@ -208,8 +211,8 @@ def test_adding_a_record_never_puts_a_child_out_of_time(data):
 
     # No day on which a child is out of time that was not already: for the initial
     # deadlines always; for the whole chain unless the record re-anchored the recurring
-    # chain (met an initial deadline earlier, or revived a stopped chain), which §3.1-§3.4
-    # allow to bring later deadlines forward (see the three examples below).
+    # chain (met an initial deadline earlier, or revived a stopped chain), which docs/rules.md §3
+    # allows to bring later deadlines forward (see the three examples below).
     was, now = _out_of_time_days(before, ["initial"]), _out_of_time_days(after, ["initial"])
     for episode_id, days in now.items():
         assert days <= was.get(episode_id, set()), (episode_id, sorted(days - was[episode_id]))
@@ -228,10 +231,10 @@ def test_adding_a_record_never_puts_a_child_out_of_time(data):
 
 
 def test_a_first_record_can_revive_a_stopped_chain_and_add_a_finding():
-    # §3.1: CiC placed Mon 6 Jan 2025. No record: the day-0 deadline is overdue at 1 Feb
-    # (26 days) and the chain stops there (§3.5). One record on 20 Jan: day 0 is late by 14,
-    # the 7-day deadline (13 Jan) is overdue by 19. Two findings, but over days already out
-    # of time: (6 Jan, 1 Feb] ⊇ (6 Jan, 20 Jan] ∪ (13 Jan, 1 Feb].
+    # "Initial deadlines" example: CiC placed Mon 6 Jan 2025. No record: the day-0 deadline
+    # is overdue at 1 Feb (26 days) and the chain stops there. One record on 20 Jan: day 0
+    # is late by 14, the 7-day deadline (13 Jan) is overdue by 19. Two findings, but over
+    # days already out of time: (6 Jan, 1 Feb] ⊇ (6 Jan, 20 Jan] ∪ (13 Jan, 1 Feb].
     c = cases({"plan_type": "child_in_care", "start_date": "2025-01-06"})
     mop = "measures-of-practice"
     assert found(run(c, visits(), mop, "2025-02-01")) == [
@@ -246,7 +249,8 @@ def test_a_first_record_can_revive_a_stopped_chain_and_add_a_finding():
 def test_a_record_in_a_long_gap_splits_one_late_finding_into_two():
     # Barnsley CIN, every 4 weeks from Mon 6 Jan 2025: due 3 Feb. A single record on 7 Apr is
     # 63 days late. Add 3 Mar: 3 Feb is met 28 days late, and the chain re-anchors on 3 Mar
-    # (§3.2): due 31 Mar, met 7 Apr, 7 days late. 35 days out of time instead of 63.
+    # ("Recurring deadlines"): due 31 Mar, met 7 Apr, 7 days late. 35 days out of time
+    # instead of 63.
     c = cases({"plan_type": "child_in_need", "start_date": "2025-01-06"})
     assert found(run(c, visits("2025-04-07"), "barnsley", "2025-04-20")) == [
         ("E1", "interval", "2025-02-03", "2025-04-07", "late", 63)
@@ -258,11 +262,11 @@ def test_a_record_in_a_long_gap_splits_one_late_finding_into_two():
 
 
 def test_an_earlier_first_contact_starts_the_early_help_clock_earlier():
-    # §5 reading: "the 4-weekly clock starts at the first contact, which may be a call";
-    # the 4-weekly deadlines themselves want a seen visit (filter seen). EH allocated Mon
-    # 2 Jun 2025, a call on 4 Jun: initial met, next due 2 Jul, overdue at 10 Jul by 8. Add a
-    # call on 2 Jun: the clock starts on 2 Jun, due 30 Jun, and the 4 Jun call does not meet
-    # it: overdue by 10. One finding either way, but on two more days.
+    # docs/frameworks.md reading: "the 4-weekly clock starts at the first contact, which
+    # may be a call"; the 4-weekly deadlines themselves want a seen visit (filter seen).
+    # EH allocated Mon 2 Jun 2025, a call on 4 Jun: initial met, next due 2 Jul, overdue at
+    # 10 Jul by 8. Add a call on 2 Jun: the clock starts on 2 Jun, due 30 Jun, and the 4 Jun
+    # call does not meet it: overdue by 10. One finding either way, but on two more days.
     c = cases({"plan_type": "early_help", "start_date": "2025-06-02"})
     mop = "measures-of-practice"
 
@@ -278,10 +282,11 @@ def test_an_earlier_first_contact_starts_the_early_help_clock_earlier():
 
 
 def test_a_record_meeting_the_last_initial_deadline_starts_the_childs_own_plan():
-    # §3.4: the child's own plan (10 days) is not applied to initial deadlines; §3.5: the
-    # chain stops at an unmet one. Short breaks from Mon 6 Jan 2025, seen that day: the
-    # 3-month deadline (6 Apr) is overdue at 30 Jun by 85. Add 16 Jan: it meets the 3-month
-    # deadline, the recurring chain starts and the own plan wants 26 Jan: overdue by 155.
+    # "A child's own visiting plan": the child's own plan (10 days) does not touch initial
+    # deadlines; "Initial deadlines": the chain stops at an unmet one. Short breaks from Mon
+    # 6 Jan 2025, seen that day: the 3-month deadline (6 Apr) is overdue at 30 Jun by 85.
+    # Add 16 Jan: it meets the 3-month deadline, the recurring chain starts and the own
+    # plan wants 26 Jan: overdue by 155.
     c = cases(
         {"plan_type": "short_breaks", "start_date": "2025-01-06", "visit_frequency": "10 days"}
     )
@@ -332,7 +337,7 @@ def test_records_spaced_within_every_interval_give_no_findings(data):
     for i in range(n):
         # One child per episode, so that each chain is exactly the records listed for it.
         e = data.draw(episode(framework, i + 1, child=f"C{i + 1}", latest=as_of))
-        e["decision_date"] = e["start_date"]  # the referral decision on the day (§3.7)
+        e["decision_date"] = e["start_date"]  # the referral decision on the day (§6)
         episodes.append(e)
         start = dt.date.fromisoformat(e["start_date"])
         last = min(dt.date.fromisoformat(e["end_date"] or "9999-12-31"), as_of)
@@ -344,7 +349,7 @@ def test_records_spaced_within_every_interval_give_no_findings(data):
                 {
                     "child_id": e["child_id"],
                     "visit_date": _iso(day),
-                    "unannounced": True,  # count windows (§3.6): every kind every time
+                    "unannounced": True,  # count windows (§5): every kind every time
                     "bedroom_seen": True,
                 }
             )

@@ -1,6 +1,6 @@
-"""Extracts as councils really export them (contract.md: Identifiers, Visit types,
-Answers, Mapping file, "Nothing audited, stale extracts, future periods";
-timescales.md §6): never silently wrong.
+"""Extracts as councils really export them (README: "Identifiers", "Visit types",
+"Quality answers", "The mapping file", "Nothing to audit, stale extracts, future periods",
+"Plan types"): never silently wrong.
 
 Each test is named after the rule it proves.
 """

@@ -1,7 +1,7 @@
 """Property: an extract re-spelt the way a real export spells it audits the same.
 
 A canonical sample extract is rewritten as councils' exports really look
-(contract.md: Identifiers, Visit types, Answers; timescales.md §6): ids without
+(README: "Identifiers", "Visit types", "Quality answers", "Plan types"): ids without
 their leading zeros in an .xlsx workbook, plan types as legal statuses,
 plurals and qualified names, visit types in words, meetings and case notes
 added, odd quality answers. None of this may change a single finding.
@@ -32,7 +32,8 @@ KEY = [
     "days_late",
 ]
 
-# Each plan type as exports spell it: §6's aliases, plurals, qualifiers, legal statuses.
+# Each plan type as exports spell it (README "Plan types"): aliases, plurals, qualifiers,
+# legal statuses.
 PLAN_SPELLINGS = {
     "child_in_care": ["C2", "V2", "E1", "J1", "S20", "Section 20", "Care Order (S31)",
                       "Placement Order", "Children Looked After", "CLA - S20"],

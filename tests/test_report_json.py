@@ -1,4 +1,4 @@
-"""The JSON result (contract.md "JSON result"): fields, nulls, ISO dates, order, determinism."""
+"""The JSON result: fields, nulls, ISO dates, order, determinism."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ BARNSLEY = (
     "missing",
     "exploitation",
 )
-# contract.md "Inputs": each field's name and (some of) its aliases.
+# README "Input format": each field's name and (some of) its aliases.
 CASE_ALIASES = {
     "child_id": ("person_id", "child id", "person reference", "ID", "LCS ID", "Mosaic ID"),
     "plan_type": ("plan", "episode type", "category", "service"),
@@ -114,7 +114,7 @@ def test_headers_are_contract_aliases(sample):
 def test_every_plan_type_appears_spelt_as_extracts_spell_them(sample):
     cases, _ = sample
     assert plan_types_of(cases) == set(CANONICAL_PLAN_TYPES)
-    # Spelt with §6 aliases, never the snake_case names.
+    # Spelt with the aliases of README "Plan types", never the snake_case names.
     assert not set(cases["Plan Type"]) & set(CANONICAL_PLAN_TYPES)
     assert {"CP", "CLA", "CIN"} <= set(cases["Plan Type"])
 

@@ -1,4 +1,4 @@
-"""Ofsted Annex A lists 6-9 (sources.md §2): the snapshot audit, worked by hand.
+"""Ofsted Annex A lists 6-9 (README "From Annex A"): the snapshot audit, worked by hand.
 
 The audit date throughout is Saturday 31/10/2026 (England: the summer bank
 holiday was Monday 31/08/2026). Measures of Practice: child in need every 20

@@ -1,4 +1,4 @@
-"""The Standard Safeguarding Dataset as a source (sources.md §1): `audit --ssd DIR|URL`.
+"""The Standard Safeguarding Dataset as a source (README "From the SSD"): `audit --ssd DIR|URL`.
 
 The SSD made from the canonical sample must audit exactly as the canonical
 extracts of what the SSD holds (its plan types, its face-to-face visits), read

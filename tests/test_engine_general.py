@@ -600,9 +600,9 @@ _IDS = st.one_of(
     st.sampled_from([None, "", " 1", "A7", "+7", "٣"]),
 )
 def test_id_lookup_of_digits_as_numbers_agrees_with_text(values, among, odd):
-    # Ids made of digits only are looked up as numbers ("007" is "7", as the
-    # contract matches them); anything else (a blank, a space, a letter, a sign, a non-ASCII digit)
-    # sends the whole lookup back to comparing text. Both give the same answer.
+    # Ids made of digits only are looked up as numbers ("007" is "7", as README
+    # "Identifiers" matches them); anything else (a blank, a space, a letter, a sign, a
+    # non-ASCII digit) sends the whole lookup back to comparing text. Both give the same answer.
     import numpy as np
     import pandas as pd
 

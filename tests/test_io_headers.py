@@ -10,7 +10,7 @@ from visit_audit.errors import InputError
 from visit_audit.io import load_cases, load_column_map, load_visits
 from visit_audit.io.fields import CASE_COLUMNS, CASE_FIELDS, VISIT_COLUMNS, VISIT_FIELDS
 
-# (field, alias) for every alias of the contract's tables, as extracts spell them.
+# (field, alias) for every alias of the README's tables ("Input format"), as extracts spell them.
 CASE_ALIASES = [
     ("child_id", "person_id"),
     ("child_id", "Child ID"),

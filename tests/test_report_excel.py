@@ -103,8 +103,8 @@ def test_workbook_structure_matches_golden(report: Path):
 
 
 def test_sheets_overdue_and_due_soon_first_with_a_chart_on_summary(report: Path):
-    """The contract names the sheets; a manager acts on Overdue and Due soon, so they come
-    first after the Summary."""
+    """README "The Excel workbook" names the sheets; a manager acts on Overdue and Due soon,
+    so they come first after the Summary."""
     wb = openpyxl.load_workbook(report)
     assert wb.sheetnames == list(excel.SHEETS)
     assert wb.sheetnames[:4] == ["Summary", "Overdue", "Due soon", "Findings"]

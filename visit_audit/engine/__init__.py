@@ -77,7 +77,7 @@ def run_engine(
     calendar: WorkingCalendar,
     partitions: int | None = None,
 ) -> EngineOutput:
-    """Every deadline of every audited episode up to ``as_of`` (docs/rules.md §2–§4).
+    """Every deadline of every audited episode up to ``as_of`` (docs/rules.md §2–§7).
 
     The stages, each a function below: select the episodes that started by the
     audit date; lay them out as arrays (:class:`EpisodeTable`); read each

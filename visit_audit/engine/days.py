@@ -164,7 +164,7 @@ def _index_in(values: pa.Array | pa.ChunkedArray, among: pa.Array) -> np.ndarray
 
 
 # A digit-only id of at most 15 digits as one int64: its value, so that "007"
-# and "7" are one id, as the contract matches them.
+# and "7" are one id, as README "Identifiers" matches them.
 _KEY_DIGITS = 15
 
 

@@ -1,4 +1,4 @@
-"""The deadlines of one plan type, vectorised over all its episodes (docs/rules.md §3, §5, §6).
+"""The deadlines of one plan type, vectorised over all its episodes (docs/rules.md §3–§6).
 
 Each function returns a :class:`Block` of deadline rows (one shape for every
 rule kind); loops run over the few initial deadlines, phases and windows of

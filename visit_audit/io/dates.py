@@ -222,7 +222,7 @@ def parse_with_format(
             pass  # a format arrow cannot print back: trust the parse
         stamp = parsed.to_numpy(zero_copy_only=False).astype("datetime64[D]")
         if "%y" in fmt:
-            # arrow reads 69 as 1969; the contract's rule makes it 2069.
+            # arrow reads 69 as 1969; the two-digit rule above makes it 2069.
             year = stamp.astype("datetime64[Y]").astype(np.int64) + 1970
             stamp = np.where(year == 1969, _add_century(stamp), stamp)
         in_range = (stamp >= EARLIEST) & (stamp <= LATEST)

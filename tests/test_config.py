@@ -1,4 +1,4 @@
-"""The configuration file (delivery.md "Configuration file"): every audit option from
+"""The configuration file (README "The configuration file"): every audit option from
 a TOML file, the command line winning; paths relative to the file; placeholders;
 unknown keys and a password stop the run with exit 2 naming the key."""
 

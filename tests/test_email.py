@@ -1,4 +1,4 @@
-"""E-mail (delivery.md "E-mail"), against a real SMTP server on 127.0.0.1.
+"""E-mail (README "E-mail to each team manager"), against a real SMTP server on 127.0.0.1.
 
 Each test starts aiosmtpd on a free port (or, for "the server is down", leaves
 a free port unserved), runs ``visit-audit audit --config … --email`` and parses

@@ -1,5 +1,5 @@
-"""CSV output (delivery.md "CSV output"): seven files, UTF-8 with BOM, ISO dates, one
-header row, formula-like text prefixed with a quote, written atomically with 0600."""
+"""CSV output (README "CSV files"): seven files, UTF-8 with BOM, ISO dates, one header
+row, formula-like text prefixed with a quote, written atomically with 0600."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One workbook per team or worker (delivery.md "One workbook per team").
+"""One workbook per team or worker (README "One workbook per team").
 
 Reading pinned here: the deadlines, findings, due soon and quality rows are
 divided among the parts (each row names its team); rejected rows describe the

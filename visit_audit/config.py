@@ -96,7 +96,8 @@ SUBJECT_FIELDS = PATH_FIELDS | frozenset(
 
 @dataclass(frozen=True)
 class EmailConfig:
-    """The ``[email]`` table: where and how the messages go (delivery.md "E-mail")."""
+    """The ``[email]`` table: where and how the messages go (README "E-mail to each team
+    manager")."""
 
     host: str
     port: int

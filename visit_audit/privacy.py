@@ -83,7 +83,7 @@ def pseudonymise_result(result: AuditResult, key: bytes) -> AuditResult:
             if column in frame.columns:
                 frame[column] = pseudonym(frame[column], key, prefix)
         changes[name] = frame
-    if len(changes["findings"]):  # the contract's order holds for the new ids too
+    if len(changes["findings"]):  # the findings' order holds for the new ids too
         changes["findings"] = sort_findings(changes["findings"])
     rejected = result.rejected.copy()
     if len(rejected):

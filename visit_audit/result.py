@@ -146,7 +146,7 @@ class AuditResult:
     run_at: dt.datetime
     inputs: list[InputSummary]
     deadlines: pd.DataFrame  # DEADLINE_COLUMNS, every assessed deadline
-    findings: pd.DataFrame  # FINDING_COLUMNS (+ settled_date), sorted as the contract says
+    findings: pd.DataFrame  # FINDING_COLUMNS (+ settled_date), by sort_findings
     upcoming: pd.DataFrame  # UPCOMING_COLUMNS
     quality: pd.DataFrame  # QUALITY_COLUMNS
     # {"by_plan_type": {pt: {SUMMARY_FIELDS...}}, "by_team": {team: {...}},

@@ -1,5 +1,6 @@
-"""Getting the audit to the people who act on it (delivery.md): the configuration
-file's outputs, one workbook per team, and e-mail.
+"""Getting the audit to the people who act on it: the configuration file's outputs,
+one workbook per team, and e-mail (README "The configuration file", "One workbook per
+team", "E-mail to each team manager").
 
 :class:`Delivery` is what the ``audit`` command asks of a run beyond the audit
 itself: which output paths come from the configuration file (their placeholders

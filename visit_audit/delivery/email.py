@@ -1,4 +1,5 @@
-"""E-mail each team its workbook (delivery.md "E-mail"), with the standard library only.
+"""E-mail each team its workbook (README "E-mail to each team manager"), with the standard
+library only.
 
 Routing: a team's workbook goes to that team's addresses in ``[email.to]``
 (teams not listed, and the episodes with no team, to ``"*"``), with ``cc`` on

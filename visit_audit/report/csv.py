@@ -1,4 +1,4 @@
-"""CSV output (delivery.md "CSV output", ``--csv DIR``): the lists and summaries for
+"""CSV output (README "CSV files", ``--csv DIR``): the lists and summaries for
 Power BI, SharePoint or a spreadsheet.
 
 One file per list: ``findings.csv``, ``overdue.csv``, ``due_soon.csv``,

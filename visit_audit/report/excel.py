@@ -585,7 +585,8 @@ WORKER_HEADERS = (
 def _worker_table(
     ws: Worksheet, fmt: _Formats, row: int, workers: dict, thresholds: tuple[float, float]
 ) -> int:
-    """The By worker table (delivery.md): one row per worker; returns the next free row."""
+    """The By worker table (README "One workbook per team"): one row per worker; returns
+    the next free row."""
     from visit_audit.views.workers import WORKER_FIELDS
 
     ws.write_string(row, 0, "By worker", fmt.section)

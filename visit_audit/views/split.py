@@ -1,6 +1,6 @@
 """One result per team (or worker): what each team's workbook and e-mail show.
 
-delivery.md "One workbook per team": each part holds only that team's rows,
+README "One workbook per team": each part holds only that team's rows,
 and the rows of all parts add up to the whole result's. Reading: the rows
 that are divided are the deadlines, findings, due soon and quality rows (each
 row names its team); rejected rows and unrecognised values describe the

@@ -56,7 +56,8 @@ def in_scope(deadlines: pd.DataFrame, period: tuple[dt.date, dt.date] | None) ->
 
 
 def sort_findings(frame: pd.DataFrame) -> pd.DataFrame:
-    """By due_date, child_id, plan_type (contract), then a total order for determinism.
+    """By due_date, child_id, plan_type (the JSON result's order), then a total order for
+    determinism.
 
     Categorical text sorts by its (sorted) categories, i.e. as text.
     """
@@ -69,7 +70,7 @@ def sort_findings(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def findings(deadlines: pd.DataFrame, scope: np.ndarray) -> pd.DataFrame:
-    """The late, missed and overdue deadlines in scope, sorted as the contract says."""
+    """The late, missed and overdue deadlines in scope, sorted by :func:`sort_findings`."""
     found = deadlines.loc[scope & deadlines["status"].isin(FINDING_STATUSES).to_numpy(bool)]
     return plain_text(sort_findings(found)[list(FINDING_COLUMNS) + ["settled_date"]])
 

@@ -1,4 +1,4 @@
-"""Compliance by worker (delivery.md "One workbook per team"): the **By worker** table.
+"""Compliance by worker (README "One workbook per team"): the **By worker** table.
 
 Episodes, deadlines, on time, late, missed, overdue, % on time and due soon for
 each worker, counted as the summary counts teams: deadlines in the run's scope,

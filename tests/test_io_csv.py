@@ -484,3 +484,40 @@ def test_reading_a_csv_file_needs_no_pandas(tmp_path):
     here = Path(visit_audit.__file__).parents[1]  # this checkout, not an installed copy
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=here)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_plain_file_is_parsed_from_arrows_own_mapping_of_it(tmp_path, monkeypatch):
+    # Arrow's threaded reader gets nothing of Python's (see io.raw._read_records):
+    # a plain UTF-8 file is mapped by Arrow, never copied.
+    import visit_audit.io.raw as raw
+
+    def no_copy(body):
+        raise AssertionError("a plain file was copied")
+
+    monkeypatch.setattr(raw, "_arrow_owned", no_copy)
+    rows = [["C1", "06/01/2025", "", "Y"], ["C2", "07/01/2025", "", "N"]]
+    path = write_csv(tmp_path / "visits.csv", VISIT_HEADER, rows)
+    table = read_raw(path, "visits")
+    assert table.rows.tolist() == [2, 3]
+
+
+def test_records_after_an_empty_line_keep_their_row_numbers(tmp_path):
+    # The empty line makes Arrow's threaded read stop; the second read numbers it.
+    path = tmp_path / "visits.csv"
+    path.write_text(",".join(VISIT_HEADER) + "\nC1,06/01/2025,,Y\n\nC2,07/01/2025,,N\n")
+    visits = load_visits(path)
+    assert visits.frame["row"].tolist() == [2, 4]
+
+
+def test_a_named_pipe_is_read_though_it_cannot_be_mapped(tmp_path):
+    import os
+    import threading
+
+    fifo = tmp_path / "visits.csv"
+    os.mkfifo(fifo)
+    text = ",".join(VISIT_HEADER) + "\nC1,06/01/2025,,Y\n"
+    writer = threading.Thread(target=fifo.write_text, args=(text,))
+    writer.start()
+    table = read_raw(fifo, "visits")
+    writer.join()
+    assert table.rows.tolist() == [2]

@@ -19,6 +19,8 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,7 +145,7 @@ def _read_table(
         return _read_workbook(data, name, role, sheet, columns)
     if sheet is not None:
         raise InputError(f"{name}: a sheet was named but the file is CSV, not a workbook")
-    return _read_csv(data, name, role, columns)
+    return _read_csv(data, name, role, columns, path=p)
 
 
 # ---------------------------------------------------------------------------
@@ -195,18 +197,29 @@ def _split_fields(line: str, delimiter: str) -> list[str]:
         return line.split(delimiter)
 
 
-def _read_csv(data: bytes, file: str, role: str, columns: Mapping[str, str] | None) -> RawTable:
+def _read_csv(
+    data: bytes,
+    file: str,
+    role: str,
+    columns: Mapping[str, str] | None,
+    path: Path | None = None,
+) -> RawTable:
+    # Where the text Arrow parses begins in the file as it is on disk; None once
+    # the text is no longer the file's own bytes (it was transcoded).
+    start: int | None = 0
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         # Excel's "Unicode text": UTF-16, usually tab-separated.
         data = data.decode("utf-16", errors="replace").encode("utf-8")
+        start = None
     elif data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
+        start = len(codecs.BOM_UTF8)
     if b"\x00" in data[:_HEAD_BYTES]:
         raise InputError(f"{file}: is not a CSV file or an .xlsx workbook")
     try:
         head = codecs.getincrementaldecoder("utf-8")().decode(data[:_HEAD_BYTES], final=False)
     except UnicodeDecodeError:
-        data = _to_utf8(data)
+        data, start = _to_utf8(data), None
         head = codecs.getincrementaldecoder("utf-8")().decode(data[:_HEAD_BYTES], final=False)
     lines = head.split("\n")
     if len(data) > _HEAD_BYTES:
@@ -229,11 +242,12 @@ def _read_csv(data: bytes, file: str, role: str, columns: Mapping[str, str] | No
     # ASCII needs no UTF-8 check, and trims exactly with the cheaper ASCII kernel.
     ascii_text = data.isascii() and not any(bytes([c]) in data for c in range(0x1C, 0x20))
     options = {"quotes": quotes, "check_utf8": not ascii_text}
+    mapped = path if start is not None else None
     try:
-        table, bad = _read_records(data, offset, delimiter, types, file, **options)
+        table, bad = _read_records(data, offset, start, mapped, delimiter, types, file, **options)
     except _NotUtf8:
         data = _to_utf8(data)
-        table, bad = _read_records(data, offset, delimiter, types, file, **options)
+        table, bad = _read_records(data, offset, None, None, delimiter, types, file, **options)
     records = table.num_rows + len(bad)  # the header, the rows and the rows skipped
     for row in bad:
         if row.text.strip():
@@ -304,34 +318,49 @@ class _NotUtf8(Exception):
     pass
 
 
-def _read_records(data: bytes, offset: int, *args, **options) -> tuple[pa.Table, list]:
-    """The records after the header line, and those Arrow skipped, numbered.
+def _read_records(
+    data: bytes, offset: int, start: int | None, path: Path | None, *args, **options
+) -> tuple[pa.Table, list]:
+    """The records after the header line (at ``offset`` in ``data``), and those
+    Arrow skipped, numbered.
 
-    A file with no empty line (the usual export) is parsed on Arrow's threads;
-    should a record have a field count unlike the header's, it is read again on
-    this thread, the only way Arrow numbers the records it skips. A file with
-    empty lines (read as records, to keep the spreadsheet's row numbers) is
-    read on this thread at once.
+    They are parsed on Arrow's threads first, with nothing of Python's inside
+    the reader: Arrow's threaded reader lets go of its input on one of its own
+    threads after ``read_csv`` has returned, and freeing a Python object there
+    takes the GIL, which while the interpreter shuts down ends the process with
+    SIGABRT ("terminate called without an active exception"; one run in a
+    hundred or so, seen in a core dump). So the input is the file mapped into
+    memory by Arrow (``path``, the text starting at ``start`` in it), or a copy
+    in memory Arrow owns, and there is no row callback. Should a record have a
+    field count unlike the header's (an empty line has one field), the text is
+    read again on this thread with a callback that skips and numbers such
+    records; only that way does Arrow number them.
     """
     body = memoryview(data)[offset:]
-    if b"\n\n" not in data and b"\n\r\n" not in data:
-        try:
-            return _arrow_csv(_arrow_owned(body), *args, **options), []
-        except _FieldCount:
-            pass
+    source = _mapped(path, start + offset) if path is not None and start is not None else None
+    if source is None or source.size != len(body):  # (not a plain file, or it changed)
+        source = _arrow_owned(body)
+    try:
+        return _arrow_csv(source, *args, **options), []
+    except _FieldCount:
+        pass
     return _arrow_csv(pa.py_buffer(body), *args, **options, skipped=[])
 
 
-def _arrow_owned(body: memoryview) -> pa.Buffer:
-    """A copy of ``body`` in memory Arrow owns.
+def _mapped(path: Path, start: int) -> pa.Buffer | None:
+    """The file from byte ``start``, mapped into memory by Arrow; None when it
+    is not a plain file (a pipe, which opening again would wait on) or cannot
+    be mapped."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        return pa.memory_map(str(path)).read_buffer().slice(start)
+    except (OSError, pa.ArrowException):
+        return None
 
-    Arrow's threaded reader lets go of its input on one of Arrow's own threads,
-    after ``read_csv`` has returned. A buffer wrapping a Python object must take
-    the GIL to be freed; there, while the interpreter shuts down, that ends the
-    process with SIGABRT ("terminate called without an active exception"; one
-    run in a hundred or so, seen in a core dump). Memory Arrow owns is freed
-    without Python.
-    """
+
+def _arrow_owned(body: memoryview) -> pa.Buffer:
+    """A copy of ``body`` in memory Arrow owns (freed without Python)."""
     copy = pa.allocate_buffer(len(body))
     pa.FixedSizeBufferWriter(copy).write(body)
     return copy

@@ -585,7 +585,7 @@ def test_quiet_still_tells_stderr_each_warning_and_the_rejected_count(tmp_path):
     assert result.exit_code == 0 and result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert any(line.startswith("visit-audit: warning: visits.csv: 1 record") for line in lines)
-    assert "visit-audit: 1 rows rejected (cases.csv 1)" in lines[-1]
+    assert "visit-audit: 1 row rejected (cases.csv 1)" in lines[-1]
 
 
 # Messages that say how to fix ---------------------------------------------------------

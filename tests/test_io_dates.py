@@ -230,3 +230,25 @@ def test_date_format_without_codes_is_an_input_error(tmp_path):
     path = write_csv(tmp_path / "visits.csv", VISIT_HEADER, [["C1", "03/04/2025", "", ""]])
     with pytest.raises(InputError, match="--date-format 'dd/mm/yyyy' has no % codes"):
         load_visits(path, date_format="dd/mm/yyyy")
+
+
+def test_date_format_with_a_fraction_of_a_second_as_sql_server_writes_datetime(tmp_path):
+    # The SSD's DATETIME text; the shipped ssd-casenotes.toml names this format.
+    path = write_csv(
+        tmp_path / "visits.csv",
+        VISIT_HEADER,
+        [
+            ["C1", "2024-12-10 00:00:00.000", "", ""],
+            ["C2", "2024-12-11 14:30:59.1234567", "", ""],  # datetime2: 7 digits
+            ["C3", "2024-12-12 00:00:00", "", ""],  # no fraction: as strptime, no match
+            ["C4", "2024-02-30 00:00:00.000", "", ""],  # impossible day
+            ["C5", "", "", ""],
+        ],
+    )
+    got = load_visits(path, date_format="%Y-%m-%d %H:%M:%S.%f")
+    assert iso(got.frame["visit_date"]) == ["2024-12-10", "2024-12-11"]
+    assert reasons(got) == {
+        4: "visit_date '2024-12-12 00:00:00' does not match --date-format %Y-%m-%d %H:%M:%S.%f",
+        5: "visit_date '2024-02-30 00:00:00.000' does not match --date-format %Y-%m-%d %H:%M:%S.%f",
+        6: "no visit_date",
+    }

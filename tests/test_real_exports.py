@@ -479,6 +479,30 @@ def test_shipped_example_mapping_files_load(example):
     assert m.headers["visits"] or m.visit_types
 
 
+def test_shipped_ssd_casenotes_mapping_reads_an_extract_in_its_own_shape(tmp_path):
+    # Its [dates] name SQL Server's DATETIME text, fraction of a second included.
+    cases = _write(
+        tmp_path / "cases.csv",
+        "pers_person_id,episode_type,episode_start_date,episode_end_date,pers_dob\n"
+        "0001001,CP,2025-03-03 00:00:00.000,,2015-06-01 00:00:00.000\n",
+    )
+    visits = _write(
+        tmp_path / "casenotes.csv",
+        "pers_person_id,casenote_date,casenote_type,casenote_child_seen\n"
+        "1001,2025-03-04 10:15:00.000,SVNA,N\n"  # no access: does not count
+        "1001,2025-03-05 16:40:00.000,STVL,Y\n",  # seen on the 48-hour deadline day
+    )
+    mapping = str(EXAMPLES / "ssd-casenotes.toml")
+    code, data, _, err = _audit(
+        str(cases), str(visits), "--mapping", mapping, "--as-of", "2025-03-10"
+    )
+    assert code == 0, err
+    assert data["rejected"] == []
+    assert data["findings"] == []  # 48 hours from 3 March: due 5 March, met that day
+    # ten working days on from the visit: Wednesday 19 March
+    assert [u["due_date"] for u in data["upcoming"]] == ["2025-03-19"]
+
+
 # Nothing audited, stale extracts, future periods ---------------------------------------
 
 
@@ -561,7 +585,7 @@ def test_quiet_still_tells_stderr_each_warning_and_the_rejected_count(tmp_path):
     assert result.exit_code == 0 and result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert any(line.startswith("visit-audit: warning: visits.csv: 1 record") for line in lines)
-    assert "visit-audit: 1 rows rejected (cases.csv 1)" in lines[-1]
+    assert "visit-audit: 1 row rejected (cases.csv 1)" in lines[-1]
 
 
 # Messages that say how to fix ---------------------------------------------------------

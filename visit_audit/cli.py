@@ -473,8 +473,9 @@ def _tell_stderr(result) -> None:
         print(f"visit-audit: warning: {warning}", file=sys.stderr)
     if len(result.rejected):
         files = ", ".join(f"{i.file} {i.rejected}" for i in result.inputs if i.rejected)
+        n = len(result.rejected)
         print(
-            f"visit-audit: {len(result.rejected)} rows rejected ({files}); "
+            f"visit-audit: {n} row{'' if n == 1 else 's'} rejected ({files}); "
             "see the report's Rejected rows sheet or the JSON 'rejected' list",
             file=sys.stderr,
         )

@@ -200,6 +200,9 @@ def parse_with_format(
     Arrow's strptime rolls impossible days over (31/02 → 03/03), so each parsed
     value is formatted back and compared with its text, ignoring case, leading
     zeros and runs of white space. ``%y`` follows the module's two-digit rule.
+    A trailing ``%f`` (the fraction of a second of SQL Server's ``DATETIME`` text,
+    ``2024-12-10 00:00:00.000``), which Arrow cannot parse, takes 1 to 9 digits
+    at the end of the value and is then set aside: only the day is kept anyway.
     """
     values, idx = distinct(text)
     values = pc.utf8_trim_whitespace(values)
@@ -208,6 +211,9 @@ def parse_with_format(
     status = np.full(n, NOT_DATE, dtype=np.int8)
     blank = pc.equal(values, "").to_numpy(zero_copy_only=False)
     status[blank] = BLANK
+    if fmt.endswith("%f") and not fmt.endswith("%%f"):
+        fmt = fmt[:-2]
+        values = pc.replace_substring_regex(values, r"[0-9]{1,9}$", "")
     try:
         parsed = pc.strptime(values, format=fmt, unit="s", error_is_null=True)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as exc:

@@ -18,3 +18,14 @@ CASE_DATE_COLUMNS: tuple[str, ...] = (
 )
 # Columns of the rejected-rows frame.
 REJECTED_COLUMNS: tuple[str, ...] = ("file", "row", "reason")
+# The figures of every summary row, in JSON order.
+SUMMARY_FIELDS: tuple[str, ...] = (
+    "episodes",
+    "children",
+    "deadlines",
+    "on_time",
+    "late",
+    "missed",
+    "overdue",
+    "percent_on_time",
+)

@@ -22,6 +22,7 @@ from visit_audit.arrow import arrow_text
 # Defined where no pandas import is needed to read them; still importable from here.
 from visit_audit.columns import CASE_DATE_COLUMNS as CASE_DATE_COLUMNS
 from visit_audit.columns import REJECTED_COLUMNS as REJECTED_COLUMNS
+from visit_audit.columns import SUMMARY_FIELDS as SUMMARY_FIELDS
 
 # Columns of the findings frame, in the order of the JSON result's findings.
 FINDING_COLUMNS: tuple[str, ...] = (
@@ -70,16 +71,6 @@ EPISODE_COLUMNS: tuple[str, ...] = (
     "end_date",
     "worker",
     "team",
-)
-SUMMARY_FIELDS: tuple[str, ...] = (
-    "episodes",
-    "children",
-    "deadlines",
-    "on_time",
-    "late",
-    "missed",
-    "overdue",
-    "percent_on_time",
 )
 
 

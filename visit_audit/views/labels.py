@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-import pandas as pd
+from visit_audit.columns import SUMMARY_FIELDS
 
-from visit_audit.result import SUMMARY_FIELDS
+if TYPE_CHECKING:  # pandas is imported where a column is worded, not before
+    import pandas as pd
 
 # % on time: green at or above the first, amber at or above the second, else red.
 THRESHOLDS: tuple[float, float] = (95.0, 80.0)
@@ -151,6 +151,9 @@ def worded(series: pd.Series, words: Mapping[str, str] | Callable[[str], str]) -
     the words, so a million-row column costs one factorise, not a million look-ups.
     """
     look_up = words if callable(words) else (lambda code: words.get(code, code))
+    import numpy as np
+    import pandas as pd
+
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     shown = [look_up(u) for u in np.asarray(uniques, dtype=object).tolist()]
     # Two codes may share a word: the categories are the distinct words.

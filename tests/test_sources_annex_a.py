@@ -345,3 +345,17 @@ def test_pseudonymise_covers_the_snapshot(hand_book, tmp_path, monkeypatch):
     assert json.loads(text)["findings"]
     for name in ('"C1"', '"C2"', '"C5"', "Ann Lee", "Bo Kay", "Cy Day"):
         assert name not in text
+
+
+@pytest.mark.slow  # a whole audit (or several)
+def test_the_lists_last_visit_is_the_last_visit_managers_see(sample_result):
+    # A snapshot keeps no met deadline, so the Overdue and Due soon lists take
+    # each child's last visit from the list's own "last seen" column: child
+    # 0015099 (list 6, last seen 24/08/2026) is overdue since 22 Sep 2026.
+    from visit_audit.views.lists import overdue_list
+
+    over = overdue_list(sample_result)
+    row = over.loc[over["child_id"] == "0015099"].iloc[0]
+    assert pd.Timestamp(row["last_visit"]).date() == dt.date(2026, 8, 24)
+    assert pd.Timestamp(row["due_date"]).date() == dt.date(2026, 9, 22)
+    assert over["last_visit"].notna().all()

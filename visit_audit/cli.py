@@ -559,7 +559,9 @@ def frameworks(ctx: typer.Context) -> None:
 
         for name in builtin_names():
             fw = load_framework(name)
-            print(f"{name:<22} {fw.title} ({len(fw.plan_types)} plan types)")
+            # Name and count on one line, the title under it: 80 columns hold both.
+            print(f"{name:<22} {len(fw.plan_types)} plan types")
+            print(f"{'':<22} {fw.title}")
         print("\nShow one's rules: visit-audit frameworks show NAME (or FILE.toml)")
 
 

@@ -35,6 +35,8 @@ def audit_compared(options: AuditOptions, step: Step = _no_step) -> AuditResult:
         lambda: _audit(loaded, options, step), lambda: _audit(second, options, _no_step)
     )
     result.compare = {"framework": theirs.framework, "summary": theirs.summary}
+    # A plan type only the second framework has is shown by that framework's label.
+    result.plan_type_labels = {**theirs.plan_type_labels, **result.plan_type_labels}
     return result
 
 

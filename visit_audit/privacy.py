@@ -33,7 +33,7 @@ REDACTED = "'…'"
 
 # Which columns are pseudonymised, and with which prefix.
 PREFIXES: dict[str, str] = {"child_id": "C-", "worker": "W-", "episode_id": "E-"}
-_FRAMES = ("deadlines", "findings", "upcoming", "quality", "episodes")
+_FRAMES = ("deadlines", "findings", "upcoming", "quality", "episodes", "last_visits")
 
 # A quoted cell in a rejection reason: ``label 'value'[ tail]`` parts joined by "; ".
 _TAILS = (

@@ -169,6 +169,10 @@ class AuditResult:
     # What was read when it is not a pair of extracts (the SSD's tables, Annex A's
     # lists): one line for the terminal, the About sheet and the JSON "source".
     source: str | None = None
+    # Each episode's last visit (child_id, episode_id, last_visit) where the
+    # deadlines cannot tell it: an Annex A snapshot holds no met deadline, only
+    # the date the list gives. None: worked out from the met deadlines.
+    last_visits: pd.DataFrame | None = None
     # The audited episodes (EPISODE_COLUMNS), so that a view of one team or worker
     # (visit_audit.views.split) counts its episodes as the whole summary does.
     episodes: pd.DataFrame | None = None

@@ -76,6 +76,22 @@ def _records(met: pd.DataFrame, cases: pd.DataFrame, visits: pd.DataFrame) -> pd
     return extra[visits.columns]
 
 
+def _last_visits(cases: pd.DataFrame, last_visit: pd.Series, as_of: dt.date) -> pd.DataFrame:
+    """Each episode's last visit as its list gives it (on or before the audit
+    date), for the Overdue and Due soon lists: the snapshot keeps no met deadline
+    to read it from."""
+    episode = cases["episode_id"].astype(str)
+    day = pd.to_datetime(episode.map(last_visit))
+    day = day.where(day <= pd.Timestamp(as_of))
+    return pd.DataFrame(
+        {
+            "child_id": cases["child_id"].astype(object).to_numpy(),
+            "episode_id": episode.to_numpy(dtype=object),
+            "last_visit": day.to_numpy(dtype="datetime64[ns]"),
+        }
+    )
+
+
 def audit_annex_a(
     path: Path,
     *,
@@ -135,6 +151,7 @@ def audit_annex_a(
         quality=quality,
         summary=summary,
         source=loaded.source,
+        last_visits=_last_visits(cases, loaded.last_visit, as_of),
     )
     if key is not None:
         from visit_audit.privacy import pseudonymise_result

@@ -48,7 +48,10 @@ def last_visits(deadlines: pd.DataFrame, as_of: dt.date, episodes=None) -> pd.Da
 
 def with_last_visit(frame: pd.DataFrame, result: AuditResult) -> pd.DataFrame:
     """``frame`` (rows of children's episodes) with a ``last_visit`` column, rows in order."""
-    last = last_visits(result.deadlines, result.as_of, frame["episode_id"])
+    if result.last_visits is not None:  # (a snapshot: the lists' own dates)
+        last = result.last_visits.astype({k: object for k in KEYS})
+    else:
+        last = last_visits(result.deadlines, result.as_of, frame["episode_id"])
     keys = frame[list(KEYS)].astype(object)
     found = keys.merge(last, on=list(KEYS), how="left")["last_visit"]
     return frame.assign(last_visit=found.to_numpy(dtype="datetime64[ns]"))

@@ -13,7 +13,7 @@ import sys
 import traceback
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, NoReturn, Protocol, TypeGuard
+from typing import Annotated, Any, NoReturn, Protocol, TypeGuard
 
 import typer
 
@@ -44,6 +44,43 @@ class Region(StrEnum):
     wales = "wales"
     scotland = "scotland"
     northern_ireland = "northern-ireland"
+
+
+# Options several commands take, declared once (typer reads them from the annotations).
+FrameworkOpt = Annotated[str, typer.Option(help="Built-in framework name or a FILE.toml.")]
+RegionOpt = Annotated[Region, typer.Option(help="Bank holidays of this UK region.")]
+ReportOpt = Annotated[
+    Path | None, typer.Option("--report", help="Write the Excel report to FILE.xlsx.")
+]
+JsonOpt = Annotated[
+    str | None, typer.Option("--json", help="Write the JSON result to FILE, or - for stdout.")
+]
+FailOnOpt = Annotated[
+    str,
+    typer.Option(
+        "--fail-on",
+        help="Exit 1 when any exists: a comma list of overdue, finding, rejected (or none).",
+    ),
+]
+QuietOpt = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="No terminal summary (warnings still go to stderr)."),
+]
+PseudonymiseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--pseudonymise",
+        help="Replace child, worker and episode ids by keyed hashes (key: $VISIT_AUDIT_KEY).",
+    ),
+]
+KeyFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--key-file", help="Read the --pseudonymise key from FILE (implies --pseudonymise)."
+    ),
+]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")]
+DEFAULT_FRAMEWORK = "measures-of-practice"
 
 
 def _err(message: str) -> None:
@@ -154,9 +191,7 @@ def audit(
         help="Read the Standard Safeguarding Dataset instead: a folder of ssd_<table>.csv/.xlsx "
         "or a database URL (sqlite:///ssd.db, mssql+pyodbc://…, postgresql+psycopg://…).",
     ),
-    framework: str = typer.Option(
-        "measures-of-practice", help="Built-in framework name or a FILE.toml."
-    ),
+    framework: FrameworkOpt = DEFAULT_FRAMEWORK,
     as_of: str | None = typer.Option(
         None, "--as-of", help="Audit date (default: today, or the period's last day)."
     ),
@@ -165,21 +200,11 @@ def audit(
     ),
     date_from: str | None = typer.Option(None, "--from", help="Reporting period start."),
     date_to: str | None = typer.Option(None, "--to", help="Reporting period end."),
-    region: Region = typer.Option(Region.england, help="Bank holidays of this UK region."),
-    report: Path | None = typer.Option(
-        None, "--report", help="Write the Excel report to FILE.xlsx."
-    ),
-    json_out: str | None = typer.Option(
-        None, "--json", help="Write the JSON result to FILE, or - for stdout."
-    ),
-    fail_on: str = typer.Option(
-        "none",
-        "--fail-on",
-        help="Exit 1 when any exists: a comma list of overdue, finding, rejected (or none).",
-    ),
-    quiet: bool = typer.Option(
-        False, "--quiet", "-q", help="No terminal summary (warnings still go to stderr)."
-    ),
+    region: RegionOpt = Region.england,
+    report: ReportOpt = None,
+    json_out: JsonOpt = None,
+    fail_on: FailOnOpt = "none",
+    quiet: QuietOpt = False,
     thresholds: str = typer.Option(
         "95,80",
         "--thresholds",
@@ -206,14 +231,8 @@ def audit(
     visits_date_format: str | None = typer.Option(
         None, "--visits-date-format", help="Force the visits extract's date format."
     ),
-    pseudonymise: bool = typer.Option(
-        False,
-        "--pseudonymise",
-        help="Replace child, worker and episode ids by keyed hashes (key: $VISIT_AUDIT_KEY).",
-    ),
-    key_file: Path | None = typer.Option(
-        None, "--key-file", help="Read the --pseudonymise key from FILE (implies --pseudonymise)."
-    ),
+    pseudonymise: PseudonymiseOpt = False,
+    key_file: KeyFileOpt = None,
     closed_days: Path | None = typer.Option(
         None,
         "--closed-days",
@@ -241,7 +260,9 @@ def audit(
         False, "--email", help="E-mail each team its workbook, as the config's [email] says."
     ),
     dry_run: bool = typer.Option(
-        False, "--dry-run", help="With --email: send nothing; write the messages to --outbox."
+        False,
+        "--dry-run",
+        help="E-mail nothing (implies --email): write each message to --outbox, or list them.",
     ),
     outbox: Path | None = typer.Option(
         None, "--outbox", help="With --dry-run: write each message as a .eml file into DIR."
@@ -254,7 +275,7 @@ def audit(
         callback=_read_config,
         help="Read the options from FILE.toml (the command line wins).",
     ),
-    debug: bool = typer.Option(False, "--debug", help="Show the traceback of an error."),
+    debug: DebugOpt = False,
 ) -> None:
     """Audit every deadline of every child's history and report late, missed and overdue visits."""
     from visit_audit import pipeline
@@ -387,34 +408,16 @@ def _sources(cases: Path | None, visits: Path | None, ssd: str | None) -> None:
 @app.command("annex-a")
 def annex_a(
     workbook: Path = typer.Argument(..., help="The Ofsted Annex A workbook (.xlsx): lists 6-9."),
-    framework: str = typer.Option(
-        "measures-of-practice", help="Built-in framework name or a FILE.toml."
-    ),
+    framework: FrameworkOpt = DEFAULT_FRAMEWORK,
     as_of: str | None = typer.Option(None, "--as-of", help="Audit date (default: today)."),
-    region: Region = typer.Option(Region.england, help="Bank holidays of this UK region."),
-    report: Path | None = typer.Option(
-        None, "--report", help="Write the Excel report to FILE.xlsx."
-    ),
-    json_out: str | None = typer.Option(
-        None, "--json", help="Write the JSON result to FILE, or - for stdout."
-    ),
-    fail_on: str = typer.Option(
-        "none",
-        "--fail-on",
-        help="Exit 1 when any exists: a comma list of overdue, finding, rejected (or none).",
-    ),
-    quiet: bool = typer.Option(
-        False, "--quiet", "-q", help="No terminal summary (warnings still go to stderr)."
-    ),
-    pseudonymise: bool = typer.Option(
-        False,
-        "--pseudonymise",
-        help="Replace child, worker and episode ids by keyed hashes (key: $VISIT_AUDIT_KEY).",
-    ),
-    key_file: Path | None = typer.Option(
-        None, "--key-file", help="Read the --pseudonymise key from FILE (implies --pseudonymise)."
-    ),
-    debug: bool = typer.Option(False, "--debug", help="Show the traceback of an error."),
+    region: RegionOpt = Region.england,
+    report: ReportOpt = None,
+    json_out: JsonOpt = None,
+    fail_on: FailOnOpt = "none",
+    quiet: QuietOpt = False,
+    pseudonymise: PseudonymiseOpt = False,
+    key_file: KeyFileOpt = None,
+    debug: DebugOpt = False,
 ) -> None:
     """Snapshot audit of an Annex A workbook: is each open child's next visit overdue?"""
     from visit_audit import pipeline
@@ -476,7 +479,7 @@ def _tell_stderr(result) -> None:
         n = len(result.rejected)
         print(
             f"visit-audit: {n} row{'' if n == 1 else 's'} rejected ({files}); "
-            "see the report's Rejected rows sheet or the JSON 'rejected' list",
+            "the Rejected rows sheet of --report and the JSON's 'rejected' list name each",
             file=sys.stderr,
         )
 
@@ -491,11 +494,9 @@ def explain(
     child: str = typer.Option(
         ..., "--child", help="The child's id (leading zeros may be left out)."
     ),
-    framework: str = typer.Option(
-        "measures-of-practice", help="Built-in framework name or a FILE.toml."
-    ),
+    framework: FrameworkOpt = DEFAULT_FRAMEWORK,
     as_of: str | None = typer.Option(None, "--as-of", help="Audit date (default: today)."),
-    region: Region = typer.Option(Region.england, help="Bank holidays of this UK region."),
+    region: RegionOpt = Region.england,
     mapping: Path | None = typer.Option(
         None, "--mapping", "--columns", help="Mapping FILE.toml of your case system."
     ),
@@ -507,7 +508,7 @@ def explain(
     closed_days: Path | None = typer.Option(
         None, "--closed-days", help="FILE of local non-working days, one date a line."
     ),
-    debug: bool = typer.Option(False, "--debug"),
+    debug: DebugOpt = False,
 ) -> None:
     """The whole deadline chain of one child, episode by episode: why a visit is flagged."""
     from visit_audit import pipeline
@@ -662,7 +663,7 @@ def history_command(
         "--forget-before",
         help="Delete every period that ends before this month (YYYY-MM) from the file.",
     ),
-    debug: bool = typer.Option(False, "--debug", help="Show the traceback of an error."),
+    debug: DebugOpt = False,
 ) -> None:
     """The recorded periods, oldest first: % on time, late, missed, overdue, and the trend."""
     with _errors(debug):

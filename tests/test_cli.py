@@ -627,8 +627,8 @@ def test_a_reader_closing_standard_output_gets_one_line_not_a_traceback(tmp_path
 
 @pytest.mark.slow  # starts another process
 def test_the_console_script_exits_with_the_run_s_code_and_flushes_its_output(tmp_path):
-    # main() leaves with os._exit once everything is written: the summary and the
-    # JSON must both be complete, and --fail-on still decides the code.
+    # main() leaves the ordinary way once everything is written: the summary and
+    # the JSON must both be complete, and --fail-on still decides the code.
     out = tmp_path / "r.json"
     proc = subprocess.run(
         [sys.executable, "-m", "visit_audit.cli", *map(str, sample_args("--json", out))]

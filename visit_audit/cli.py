@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import os
 import sys
 import traceback
@@ -729,13 +730,20 @@ def _leave(code: int) -> NoReturn:
     and in place by now, and no work the tool started is still running (see
     :class:`visit_audit.concurrency.Background`), so the interpreter's own
     shut-down is safe; a reader that closed the pipe early (``| head``) is not an
-    error at this point."""
+    error at this point.
+
+    The objects still alive are handed to the garbage collector's permanent
+    generation first (``gc.freeze``): the interpreter's last collection would
+    only walk them before the operating system takes the memory back, about
+    0.2 s at a million visits. The shut-down itself (modules, Arrow's threads
+    and pools) still runs in full."""
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe (| head) or a closed stream
             with contextlib.suppress(OSError):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+    gc.freeze()
     sys.exit(code)
 
 

@@ -10,21 +10,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from visit_audit.columns import SUMMARY_FIELDS
 from visit_audit.result import AuditResult
 from visit_audit.views.summary import _codes, _counts, _episode_counts, _row, active_episodes
 from visit_audit.views.summary import in_scope as deadlines_in_scope
 
 NO_WORKER = "(no worker)"
-WORKER_FIELDS = (
-    "episodes",
-    "deadlines",
-    "on_time",
-    "late",
-    "missed",
-    "overdue",
-    "percent_on_time",
-    "due_soon",
-)
+# A worker's row: the summary's figures but children (an episode is one child
+# of one worker), and how many of theirs are due soon.
+WORKER_FIELDS = (*(f for f in SUMMARY_FIELDS if f != "children"), "due_soon")
 
 
 def worker_label(name: object) -> str:

@@ -256,3 +256,12 @@ def test_extracts_on_the_command_line_win_over_the_files_ssd(tmp_path: Path):
     sample = ROOT / "sample_data"
     result = run("audit", sample / "cases.csv", sample / "visits.csv", "--config", config)
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.slow  # a whole audit (or several)
+def test_no_quiet_on_the_command_line_wins_over_quiet_in_the_file(site: Path):
+    config = write_config(site, 'month = "2026-10"\nquiet = true\n')
+    assert run("audit", "--config", config).stdout == ""
+    shown = run("audit", "--config", config, "--no-quiet")
+    assert shown.exit_code == 0, shown.output
+    assert "Visit audit:" in shown.stdout

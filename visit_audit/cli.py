@@ -65,7 +65,11 @@ FailOnOpt = Annotated[
 ]
 QuietOpt = Annotated[
     bool,
-    typer.Option("--quiet", "-q", help="No terminal summary (warnings still go to stderr)."),
+    typer.Option(
+        "--quiet/--no-quiet",
+        "-q",
+        help="No terminal summary (warnings still go to stderr); --no-quiet overrides a config.",
+    ),
 ]
 PseudonymiseOpt = Annotated[
     bool,

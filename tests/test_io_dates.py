@@ -196,8 +196,8 @@ def test_date_format_forces_one_format(tmp_path):
     got = load_visits(path, date_format="%m/%d/%Y")
     assert iso(got.frame["visit_date"]) == ["2025-04-13", "2025-04-01"]
     assert reasons(got) == {
-        3: "visit_date '2025-04-13' does not match --date-format %m/%d/%Y",
-        4: "visit_date '02/30/2025' does not match --date-format %m/%d/%Y",
+        3: "visit_date '2025-04-13' does not match the date format %m/%d/%Y",
+        4: "visit_date '02/30/2025' does not match the date format %m/%d/%Y",
         5: "no visit_date",
     }
 
@@ -248,7 +248,7 @@ def test_date_format_with_a_fraction_of_a_second_as_sql_server_writes_datetime(t
     got = load_visits(path, date_format="%Y-%m-%d %H:%M:%S.%f")
     assert iso(got.frame["visit_date"]) == ["2024-12-10", "2024-12-11"]
     assert reasons(got) == {
-        4: "visit_date '2024-12-12 00:00:00' does not match --date-format %Y-%m-%d %H:%M:%S.%f",
-        5: "visit_date '2024-02-30 00:00:00.000' does not match --date-format %Y-%m-%d %H:%M:%S.%f",
+        4: "visit_date '2024-12-12 00:00:00' does not match the date format %Y-%m-%d %H:%M:%S.%f",
+        5: "visit_date '2024-02-30 00:00:00.000' does not match the date format %Y-%m-%d %H:%M:%S.%f",
         6: "no visit_date",
     }

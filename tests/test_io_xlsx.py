@@ -53,7 +53,7 @@ def test_date_cells_are_real_dates_even_with_date_format(tmp_path):
     )
     x = load_visits(path, date_format="%d.%m.%Y")
     assert iso(x.frame["visit_date"]) == ["2025-04-03", "2025-04-03"]
-    assert reasons(x) == {4: "visit_date '45755' does not match --date-format %d.%m.%Y"}
+    assert reasons(x) == {4: "visit_date '45755' does not match the date format %d.%m.%Y"}
 
 
 def test_leading_zeros_kept_in_text_cells(tmp_path):

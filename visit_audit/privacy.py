@@ -38,7 +38,7 @@ _FRAMES = ("deadlines", "findings", "upcoming", "quality", "episodes", "last_vis
 # A quoted cell in a rejection reason: ``label 'value'[ tail]`` parts joined by "; ".
 _TAILS = (
     r" is not a date| is not Y/N| is before 1900| is after 2100| is before start_date"
-    r"| does not match --date-format [^;]*| \(first on row \d+\)"
+    r"| does not match the date format [^;]*| \(first on row \d+\)"
 )
 _QUOTED = re.compile(rf"'.*?'(?=(?:{_TAILS})?(?:; |$))")
 _EXAMPLE = re.compile(r"\(e\.g\. '.*'\)")

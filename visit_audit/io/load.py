@@ -260,7 +260,7 @@ def _date_problems(
         problems.add(status == dates.BLANK, f"no {label}")
     if date_format:
         unfit = (status == dates.NOT_DATE) | (status == dates.MONTH_FIRST)
-        tail = f"does not match --date-format {date_format}"
+        tail = f"does not match the date format {date_format}"
         problems.add(unfit, _excerpt(label, col.text, tail))
     else:
         problems.add(status == dates.NOT_DATE, _excerpt(label, col.text, "is not a date"))

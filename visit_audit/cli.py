@@ -520,7 +520,6 @@ def explain(
 
     _sources(cases, visits, ssd)
     with _errors(debug):
-        from visit_audit.audit import run_audit
         from visit_audit.report.terminal import make_console, render_explain
 
         as_of_date, _ = pipeline.resolve_period(as_of, None, None, None)
@@ -540,17 +539,8 @@ def explain(
                 as_of=as_of_date,
             )
         )
-        mine, theirs = pipeline.child_frames(loaded, child)
-        from visit_audit.calendar import WorkingCalendar
-
-        closed = {*loaded.framework.closed_days, *loaded.closed_days}
-        result = run_audit(
-            mine,
-            theirs,
-            loaded.framework,
-            as_of=as_of_date,
-            region=region.value,
-            calendar=WorkingCalendar(region.value, closed=closed),
+        result, mine, theirs = pipeline.explain(
+            loaded, child, as_of=as_of_date, region=region.value
         )
         render_explain(result, mine, theirs, loaded.framework, make_console())
 

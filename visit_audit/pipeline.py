@@ -33,6 +33,7 @@ from visit_audit.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from visit_audit.calendar import WorkingCalendar
     from visit_audit.frameworks.model import Framework
     from visit_audit.io.load import Extract
     from visit_audit.io.mapping import MappingFile
@@ -99,6 +100,13 @@ class Loaded:
     # A source of several tables (the SSD): each table's accounting, and what was read.
     inputs: list[InputSummary] | None = None
     source: str | None = None
+
+    def calendar(self, region: str) -> WorkingCalendar:
+        """Working days of ``region`` with every closed day: the framework's and
+        --closed-days' (they count as bank holidays, for working days only)."""
+        from visit_audit.calendar import WorkingCalendar
+
+        return WorkingCalendar(region, closed={*self.framework.closed_days, *self.closed_days})
 
 
 # ---------------------------------------------------------------------------
@@ -257,11 +265,7 @@ def load_inputs(options: AuditOptions, step: Step = _no_step) -> Loaded:
         from visit_audit.frameworks import load_framework
 
         fw = load_framework(options.framework)
-        closed: tuple[dt.date, ...] = ()
-        if options.closed_days is not None:
-            from visit_audit.io.closed_days import read_closed_days
-
-            closed = read_closed_days(options.closed_days)
+        closed = _closed_days(options)
         if mapping_error is not None:
             raise mapping_error
         if mapping is not None:
@@ -281,20 +285,24 @@ def _load_ssd(options: AuditOptions, step: Step) -> Loaded:
     ssd = load_ssd(
         options.ssd, as_of=options.resolved_as_of(), plan_type_aliases=plan_type_aliases(fw)
     )
-    closed: tuple[dt.date, ...] = ()
-    if options.closed_days is not None:
-        from visit_audit.io.closed_days import read_closed_days
-
-        closed = read_closed_days(options.closed_days)
     return Loaded(
         fw,
         ssd.cases,
         ssd.visits,
         warnings=ssd.warnings,
-        closed_days=closed,
+        closed_days=_closed_days(options),
         inputs=ssd.inputs,
         source=ssd.source,
     )
+
+
+def _closed_days(options: AuditOptions) -> tuple[dt.date, ...]:
+    """The --closed-days file's days (none without one)."""
+    if options.closed_days is None:
+        return ()
+    from visit_audit.io.closed_days import read_closed_days
+
+    return read_closed_days(options.closed_days)
 
 
 def _load_both(options, fw, mapping, raws) -> tuple[Extract, Extract]:
@@ -396,14 +404,11 @@ def audit_loaded(
     import pandas as pd
 
     from visit_audit.audit import run_audit
-    from visit_audit.calendar import WorkingCalendar
 
     checks = run_checks(loaded, as_of)
     step("auditing")
     cases, visits = loaded.cases, loaded.visits
-    # Closed days (the framework's and --closed-days) count as bank holidays for
-    # working days only (docs/rules.md, "Working days and bank holidays").
-    closed = sorted({*loaded.framework.closed_days, *loaded.closed_days})
+    calendar = loaded.calendar(region)
     result = run_audit(
         cases.frame,
         visits.frame,
@@ -414,9 +419,9 @@ def audit_loaded(
         inputs=loaded.inputs or [cases.info, visits.info],
         rejected=pd.concat([cases.rejected, visits.rejected], ignore_index=True),
         warnings=[*cases.warnings, *visits.warnings, *loaded.warnings, *checks],
-        calendar=WorkingCalendar(region, closed=closed),
+        calendar=calendar,
     )
-    result.closed_days = tuple(closed)
+    result.closed_days = calendar.closed
     result.unrecognised = merge_unrecognised([cases.unrecognised, visits.unrecognised])
     result.source = loaded.source
     if key is not None:
@@ -572,6 +577,20 @@ def check_targets(
     for target in targets:
         if target is not None and str(target) != "-":
             refuse_overwrite_inputs(Path(target), given)
+
+
+def explain(
+    loaded: Loaded, child: str, *, as_of: dt.date, region: str = "england"
+) -> tuple[AuditResult, pd.DataFrame, pd.DataFrame]:
+    """One child's audit (``visit-audit explain``): the result and the child's
+    cases and visits, as :func:`child_frames` finds them."""
+    from visit_audit.audit import run_audit
+
+    mine, theirs = child_frames(loaded, child)
+    result = run_audit(
+        mine, theirs, loaded.framework, as_of=as_of, region=region, calendar=loaded.calendar(region)
+    )
+    return result, mine, theirs
 
 
 def child_frames(loaded: Loaded, child: str) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -20,6 +20,7 @@ import typer
 
 from visit_audit import __version__
 from visit_audit.errors import InputError, VisitAuditError
+from visit_audit.views.labels import THRESHOLDS
 
 app = typer.Typer(
     add_completion=False,
@@ -314,8 +315,7 @@ def audit(
             report=report, json_out=json_out, csv_dir=csv_dir, report_dir=report_dir, outbox=outbox
         )
         split_by = plan.check_split(split_by, report_dir)
-        if report is not None and report.suffix.lower() != ".xlsx":
-            raise typer.BadParameter("the report must be an .xlsx file", param_hint="--report")
+        _check_report_name(report)
         ssd_files = []
         if ssd is not None:
             from visit_audit.io.sources.tables import folder_files
@@ -326,9 +326,7 @@ def audit(
             [report, json_out, history, *csv_files],
             [cases, visits, mapping, closed_days, *ssd_files],
         )
-        from visit_audit.keys import load_key
-
-        key = load_key(key_file=key_file) if pseudonymise or key_file else None
+        key = _key(pseudonymise, key_file)
         options = pipeline.AuditOptions(
             cases=cases,
             visits=visits,
@@ -363,14 +361,7 @@ def audit(
             undelivered = plan.send(
                 result, grades, report=report, outbox=outbox, step=step, tell=_tell
             )
-        from visit_audit.report.terminal import make_console, render_summary
-
-        if quiet or json_out == "-":
-            _tell_stderr(result)
-        else:
-            render_summary(result, make_console(), thresholds=grades)
-            if report is not None:
-                make_console().print(f"Excel report written to {report}", soft_wrap=True)
+        _show(result, quiet or json_out == "-", report, grades)
     if pipeline.failed(result, fail):
         raise typer.Exit(1)
     if undelivered:
@@ -430,29 +421,47 @@ def annex_a(
     with _errors(debug):
         as_of_date, _ = pipeline.resolve_period(as_of, None, None, None)
         fail = pipeline.parse_fail_on(fail_on)
-        if report is not None and report.suffix.lower() != ".xlsx":
-            raise typer.BadParameter("the report must be an .xlsx file", param_hint="--report")
+        _check_report_name(report)
         pipeline.check_targets([report, json_out], [workbook])
-        from visit_audit.keys import load_key
         from visit_audit.snapshot import audit_annex_a
 
-        key = load_key(key_file=key_file) if pseudonymise or key_file else None
+        key = _key(pseudonymise, key_file)
         with _progress() as step:
             step("auditing the Annex A lists")
             result = audit_annex_a(
                 workbook, framework=framework, as_of=as_of_date, region=region.value, key=key
             )
             pipeline.write_outputs(result, report=report, json_out=json_out, step=step)
-        from visit_audit.report.terminal import make_console, render_summary
-
-        if quiet or json_out == "-":
-            _tell_stderr(result)
-        else:
-            render_summary(result, make_console())
-            if report is not None:
-                make_console().print(f"Excel report written to {report}", soft_wrap=True)
+        _show(result, quiet or json_out == "-", report)
     if pipeline.failed(result, fail):
         raise typer.Exit(1)
+
+
+def _check_report_name(report: Path | None) -> None:
+    if report is not None and report.suffix.lower() != ".xlsx":
+        raise typer.BadParameter("the report must be an .xlsx file", param_hint="--report")
+
+
+def _key(pseudonymise: bool, key_file: Path | None) -> bytes | None:
+    """The --pseudonymise key (``--key-file`` implies it), or None."""
+    from visit_audit.keys import load_key
+
+    return load_key(key_file=key_file) if pseudonymise or key_file else None
+
+
+def _show(
+    result, quiet: bool, report: Path | None, thresholds: tuple[float, float] = THRESHOLDS
+) -> None:
+    """The terminal summary, or under --quiet (or JSON on stdout) the warnings and
+    the rejected rows on stderr only."""
+    if quiet:
+        _tell_stderr(result)
+        return
+    from visit_audit.report.terminal import make_console, render_summary
+
+    render_summary(result, make_console(), thresholds=thresholds)
+    if report is not None:
+        make_console().print(f"Excel report written to {report}", soft_wrap=True)
 
 
 @contextlib.contextmanager

@@ -41,12 +41,12 @@ from visit_audit.errors import InputError
 from visit_audit.result import SUMMARY_FIELDS, AuditResult
 from visit_audit.views import changes as changes_view
 from visit_audit.views.summary import in_scope
+from visit_audit.views.workers import NO_WORKER, worker_label
 
 APPLICATION_ID = 0x56415544  # "VAUD": marks a visit-audit history among SQLite files
 BUSY_SECONDS = 60.0  # how long a run waits for another run holding the file
 FILE_MODE = 0o600
 GROUPINGS = ("plan_type", "team", "worker")
-NO_WORKER = "(no worker)"
 REAL_IDS = "real ids"
 
 _COUNTS = ("deadlines", "on_time", "late", "missed", "overdue")
@@ -402,32 +402,20 @@ def worker_summary(result: AuditResult) -> dict[str, dict]:
     """Deadlines in scope by worker, counted from the result's own deadlines
     (so a pseudonymised result gives pseudonyms); episodes and children are not
     counted per worker here."""
-    # The summary's own tally (one bincount of codes), as the team figures are counted.
-    from visit_audit.views.summary import _codes, _counts
+    # The summary's own tally and row (one bincount of codes), as the By worker table counts.
+    from visit_audit.views.summary import _codes, _counts, _row
 
     deadlines = result.deadlines
     if not len(deadlines):
         return {}
     scope = in_scope(deadlines, result.period)
     tally = _counts(
-        _codes(deadlines["worker"]), _codes(deadlines["status"]), scope, label=_worker_label
+        _codes(deadlines["worker"]), _codes(deadlines["status"]), scope, label=worker_label
     )
-    out = {}
-    for name in sorted(tally.index, key=str):
-        counts = {s: int(tally.at[name, s]) for s in ("on_time", "late", "missed", "overdue")}
-        total = sum(counts.values())
-        out[str(name)] = {
-            "episodes": None,
-            "children": None,
-            "deadlines": total,
-            **counts,
-            "percent_on_time": round(100.0 * counts["on_time"] / total, 1) if total else 100.0,
-        }
-    return out
-
-
-def _worker_label(name: object) -> str:
-    return NO_WORKER if name is None or pd.isna(name) or str(name) == "" else str(name)
+    return {
+        str(name): {**_row(0, 0, tally.loc[name]), "episodes": None, "children": None}
+        for name in sorted(tally.index, key=str)
+    }
 
 
 def _number(value):

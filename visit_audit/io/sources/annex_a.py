@@ -25,11 +25,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from visit_audit.errors import InputError
 from visit_audit.io import dates
-from visit_audit.io.sources.tables import TextTable, as_text, raw_table
+from visit_audit.io.sources.tables import (
+    TextTable,
+    as_text,
+    no_rejects,
+    parse_text_dates,
+    raw_table,
+)
 from visit_audit.result import InputSummary
 
 HEADER_SEARCH_ROWS = 20
@@ -197,11 +202,6 @@ def _answer(text: pd.Series) -> pd.Series:
     return plain.where(~plain.str.casefold().isin(["unknown", "not known"]), "")
 
 
-def _parse(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    days, status = dates.parse_dates(pa.array(text.to_numpy(dtype=object), type=pa.string()))
-    return days.astype("datetime64[D]"), status
-
-
 # ---------------------------------------------------------------------------
 
 
@@ -237,14 +237,14 @@ def load_annex_a(path: Path, *, as_of: dt.date, plan_types) -> AnnexLoad:
             continue
         frame = table.frame
         reasons = pd.Series("", index=frame.index, dtype=object)
-        last_days, last_status = _parse(frame["last_visit"])
+        last_days, last_status = parse_text_dates(frame["last_visit"])
         bad_last = (last_status != dates.OK) & (last_status != dates.BLANK)
         reasons[bad_last] = (
             f"{spec.last_visit} '" + frame["last_visit"][bad_last].str.slice(0, 40)
         ) + "' is not a date"
         start_text = frame["start_date"] if spec.start else _birthday(frame, reasons, spec)
         end_text = frame["end_date"] if spec.end else pd.Series("", index=frame.index)
-        end_days, end_status = _parse(end_text)
+        end_days, end_status = parse_text_dates(end_text)
         closed = (end_status == dates.OK) & (end_days <= as_of_day)
         # A row closed on or before the audit date is not audited, so not rejected either.
         pre = (reasons != "").to_numpy(bool) & ~closed
@@ -290,8 +290,6 @@ def load_annex_a(path: Path, *, as_of: dt.date, plan_types) -> AnnexLoad:
     cases = pd.concat(cases_parts, ignore_index=True)
     visits = pd.concat(visit_parts, ignore_index=True)
     last = visits.set_index(visits["episode_id"].astype(str))["visit_date"]
-    from visit_audit.io.sources.ssd import _no_rejects
-
     rejected = [r for r in rejected if len(r)]
     source = f"Annex A {path.name}, snapshot on the audit date: " + "; ".join(read)
     return AnnexLoad(
@@ -299,7 +297,7 @@ def load_annex_a(path: Path, *, as_of: dt.date, plan_types) -> AnnexLoad:
         visits=visits,
         last_visit=last,
         answered=pd.concat(answered, ignore_index=True) if answered else visits.iloc[:0],
-        rejected=pd.concat(rejected, ignore_index=True) if rejected else _no_rejects(),
+        rejected=pd.concat(rejected, ignore_index=True) if rejected else no_rejects(),
         inputs=inputs,
         warnings=warnings,
         source=source,
@@ -372,7 +370,7 @@ def _pretend_episodes(
 def _birthday(frame: pd.DataFrame, reasons: pd.Series, spec: AnnexList) -> pd.Series:
     """List 9: the episode starts on the 18th birthday; a row without a readable
     date of birth is rejected (its episode has no start)."""
-    days, status = _parse(frame["date_of_birth"])
+    days, status = parse_text_dates(frame["date_of_birth"])
     bad = status != dates.OK
     reasons[bad & (reasons == "").to_numpy(bool)] = (
         "no readable Date of Birth (the episode of a care leaver starts on the 18th birthday)"

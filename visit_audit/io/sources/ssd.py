@@ -26,11 +26,18 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from visit_audit.columns import REJECTED_COLUMNS
 from visit_audit.errors import InputError
 from visit_audit.identifiers import id_key, id_keys
 from visit_audit.io import dates
-from visit_audit.io.sources.tables import Database, Folder, TextTable, open_source, raw_table
+from visit_audit.io.sources.tables import (
+    Database,
+    Folder,
+    TextTable,
+    no_rejects,
+    open_source,
+    parse_text_dates,
+    raw_table,
+)
 from visit_audit.result import InputSummary
 
 if TYPE_CHECKING:
@@ -329,7 +336,7 @@ class _Account:
 
     def rejected(self) -> pd.DataFrame:
         if not self.parts:
-            return _no_rejects()
+            return no_rejects()
         out = pd.concat(self.parts, ignore_index=True)
         out = out.assign(row=out["row"].astype(np.int64), reason=out["reason"].astype(str))
         return out.sort_values("row", kind="stable").reset_index(drop=True)
@@ -343,16 +350,6 @@ class _Account:
             rows=len(self.table.frame),
             rejected=len(self.rejected()),
         )
-
-
-def _no_rejects() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "file": pd.Series(dtype="str"),
-            "row": pd.Series(dtype=np.int64),
-            "reason": pd.Series(dtype="str"),
-        }
-    )[list(REJECTED_COLUMNS)]
 
 
 def _roles(accounts: dict[str, _Account]):
@@ -395,7 +392,7 @@ def _combined(role, source, parts, frame, accounts):
     )
     return Extract(
         frame=frame,
-        rejected=pd.concat(rejected, ignore_index=True) if rejected else _no_rejects(),
+        rejected=pd.concat(rejected, ignore_index=True) if rejected else no_rejects(),
         info=info,
         warnings=[w for p in parts for w in p.warnings],
         unrecognised=unrecognised,
@@ -531,13 +528,13 @@ def _people(table: TextTable | None) -> tuple[dict[str, str], _Account | None]:
     if PERSON[2] not in table.frame.columns:
         return {}, account
     text = table.frame[PERSON[2]]
-    days, status = dates.parse_dates(pa.array(text.to_numpy(dtype=object), type=pa.string()))
+    days, status = parse_text_dates(text)
     bad = (status != dates.OK) & (status != dates.BLANK)
     account.reject(
         bad, "pers_dob '" + text.str.slice(0, 40) + "' is not a date (the child's age is unknown)"
     )
     good = status == dates.OK
-    iso = np.datetime_as_string(days.astype("datetime64[D]"), unit="D")
+    iso = np.datetime_as_string(days, unit="D")
     ids = table.frame[PERSON[1]].map(id_key).to_numpy()
     return dict(zip(ids[good], iso[good], strict=True)), account
 
@@ -571,8 +568,7 @@ def _involvements(table: TextTable | None):
 
     def parsed(name):
         text = frame[name] if name in frame.columns else pd.Series("", index=frame.index)
-        days, status = dates.parse_dates(pa.array(text.to_numpy(dtype=object), type=pa.string()))
-        return text, days.astype("datetime64[D]"), status
+        return (text, *parse_text_dates(text))
 
     start_text, start, start_status = parsed("invo_involvement_start_date")
     end_text, end, end_status = parsed("invo_involvement_end_date")

@@ -19,7 +19,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from visit_audit.columns import REJECTED_COLUMNS
 from visit_audit.errors import InputError
+from visit_audit.io import dates
 from visit_audit.io.raw import TEXT, RawTable
 
 
@@ -33,9 +35,6 @@ class TextTable:
     frame: pd.DataFrame  # object columns of str, "" = empty; no completely blank row
     rows: np.ndarray  # int64 row number of each row of ``frame``
 
-    def column(self, name: str) -> pd.Series | None:
-        return self.frame[name] if name in self.frame.columns else None
-
     def take(self, keep: np.ndarray) -> TextTable:
         return TextTable(
             self.name,
@@ -44,6 +43,23 @@ class TextTable:
             self.frame.loc[keep].reset_index(drop=True),
             self.rows[keep],
         )
+
+
+def parse_text_dates(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A text column's dates (datetime64[D]) and each cell's status (:mod:`visit_audit.io.dates`)."""
+    days, status = dates.parse_dates(pa.array(text.to_numpy(dtype=object), type=pa.string()))
+    return days.astype("datetime64[D]"), status
+
+
+def no_rejects() -> pd.DataFrame:
+    """An empty frame of rejected rows (REJECTED_COLUMNS)."""
+    return pd.DataFrame(
+        {
+            "file": pd.Series(dtype="str"),
+            "row": pd.Series(dtype=np.int64),
+            "reason": pd.Series(dtype="str"),
+        }
+    )[list(REJECTED_COLUMNS)]
 
 
 def raw_table(table: TextTable, columns: dict[str, pd.Series | str]) -> RawTable:

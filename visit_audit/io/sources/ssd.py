@@ -334,6 +334,10 @@ class _Account:
         if len(extract.rejected):
             self.parts.append(extract.rejected)
 
+    def n_rejected(self) -> int:
+        """How many rows :meth:`rejected` gives, without building the frame."""
+        return sum(len(p) for p in self.parts)
+
     def rejected(self) -> pd.DataFrame:
         if not self.parts:
             return no_rejects()
@@ -348,7 +352,7 @@ class _Account:
             path=self.table.path,
             sha256=self.table.sha256,
             rows=len(self.table.frame),
-            rejected=len(self.rejected()),
+            rejected=self.n_rejected(),
         )
 
 
@@ -388,7 +392,7 @@ def _combined(role, source, parts, frame, accounts):
         path=source.where,
         sha256="",
         rows=rows,
-        rejected=sum(len(a.rejected()) for a in mine if a.table.name in names),
+        rejected=sum(a.n_rejected() for a in mine if a.table.name in names),
     )
     return Extract(
         frame=frame,

@@ -117,11 +117,10 @@ class Sheet:
     spec: AnnexList
     name: str
     table: TextTable  # the rows below the header, columns named by the spec
-    columns: dict[str, str]  # field → the header as the sheet spells it
 
 
-def read_workbook(path: Path) -> tuple[list[Sheet], str]:
-    """The sheets of lists 6-9 in the workbook at ``path`` (and its SHA-256)."""
+def read_workbook(path: Path) -> list[Sheet]:
+    """The sheets of lists 6-9 in the workbook at ``path``."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -155,7 +154,7 @@ def read_workbook(path: Path) -> tuple[list[Sheet], str]:
         name = by_number[spec.number]
         grid = pd.read_excel(book, sheet_name=name, header=None, dtype=object, na_filter=False)
         sheets.append(_sheet(path, digest, spec, name, grid))
-    return sheets, digest
+    return sheets
 
 
 def _sheet(path: Path, digest: str, spec: AnnexList, name: str, grid: pd.DataFrame) -> Sheet:
@@ -189,8 +188,7 @@ def _sheet(path: Path, digest: str, spec: AnnexList, name: str, grid: pd.DataFra
     table = TextTable(
         label, str(path), digest, frame.loc[filled].reset_index(drop=True), rows[filled]
     )
-    columns = {f: headers[i] for f, i in found.items() if i is not None}
-    return Sheet(spec, name, table, columns)
+    return Sheet(spec, name, table)
 
 
 _LETTERED = re.compile(r"^[a-z]\)\s*", re.IGNORECASE)
@@ -223,7 +221,7 @@ def load_annex_a(path: Path, *, as_of: dt.date, plan_types) -> AnnexLoad:
     ``plan_types``: the framework's; a list whose plan type it has no rule for
     is named in a warning and not audited.
     """
-    sheets, _ = read_workbook(path)
+    sheets = read_workbook(path)
     as_of_day = np.datetime64(as_of, "D")
     cases_parts, visit_parts, rejected, inputs, warnings, read = [], [], [], [], [], []
     answered: list[pd.DataFrame] = []

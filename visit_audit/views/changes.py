@@ -75,8 +75,9 @@ def compare(
     periods = np.full(len(still), 2, dtype=np.int64)
     running = np.ones(len(still), dtype=bool)  # still in an unbroken run of overdue periods
     if len(still):
+        still_index = _index(still)
         for keys in earlier:
-            hit = running & _index(still).isin(_index(keys))
+            hit = running & still_index.isin(_index(keys))
             periods += hit
             running = hit
             if not running.any():

@@ -35,12 +35,15 @@ SSD_PLAN_TYPES = (
 
 def canonical_sample(out_dir: Path, **kwargs) -> tuple[pd.DataFrame, pd.DataFrame, list[Path]]:
     """The canonical sample written to ``out_dir`` and read back as canonical frames."""
+    paths = list(write_sample(out_dir, **kwargs))
+    return (*_read_canonical(paths), paths)
+
+
+def _read_canonical(paths: Sequence[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """cases.csv and visits.csv (``paths``, in that order) as canonical frames."""
     from visit_audit.io.load import load_cases, load_visits
 
-    cases_path, visits_path = write_sample(out_dir, **kwargs)
-    cases = load_cases(cases_path).frame
-    visits = load_visits(visits_path).frame
-    return cases, visits, [cases_path, visits_path]
+    return load_cases(paths[0]).frame, load_visits(paths[1]).frame
 
 
 def ssd_view(cases: pd.DataFrame, visits: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -374,10 +377,7 @@ def write_source_sample(
 ) -> list[Path]:
     """The canonical sample just written (``canonical``: cases.csv, visits.csv) as the
     SSD's tables in ``out_dir/ssd`` (``kind`` "ssd") or ``out_dir/annex_a.xlsx`` ("annex-a")."""
-    from visit_audit.io.load import load_cases, load_visits
-
-    cases = load_cases(canonical[0]).frame
-    visits = load_visits(canonical[1]).frame
+    cases, visits = _read_canonical(canonical)
     if kind == "ssd":
         return write_ssd(out_dir / "ssd", cases, visits)
     return [write_annex_a(out_dir / "annex_a.xlsx", cases, visits, as_of)]

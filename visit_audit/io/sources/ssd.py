@@ -412,7 +412,7 @@ def _whole_periods(extract, table: TextTable, spec: EpisodeTable, account: _Acco
     its start or end would be guessed. Its other rows are rejected, naming the row."""
     if len(extract.rejected) == 0 or len(extract.frame) == 0:
         return extract
-    key_by_row = pd.Series(table.frame[spec.episode_id].map(id_key).to_numpy(), index=table.rows)
+    key_by_row = pd.Series(_keys(table.frame[spec.episode_id]).to_numpy(), index=table.rows)
     bad_rows = extract.rejected["row"].to_numpy()
     first_bad = (
         pd.Series(bad_rows, index=key_by_row.loc[bad_rows].to_numpy()).groupby(level=0).min()
@@ -509,17 +509,19 @@ def _renamed_ties(plan_ids: pd.Series, table: str, renamed) -> pd.Series:
     mine = {k: v for (t, k), v in renamed.items() if t == table}
     if not mine:
         return plan_ids
-    keys = pd.Series(
-        id_keys(pa.array(plan_ids.to_numpy(dtype=object), type=pa.string())).to_pylist(),
-        index=plan_ids.index,
-    )
-    return keys.map(mine).fillna(plan_ids).astype(object)
+    return _keys(plan_ids).map(mine).fillna(plan_ids).astype(object)
+
+
+def _keys(text: pd.Series) -> pd.Series:
+    """The matching keys (:func:`id_keys`) of a column of trimmed text, one Arrow pass."""
+    keys = id_keys(pa.array(text.to_numpy(dtype=object), type=pa.string()))
+    return pd.Series(keys.to_pylist(), index=text.index, dtype=object)
 
 
 def _person_of_plan(table: TextTable, spec: EpisodeTable) -> dict[str, str]:
     """plan id (matching key) → person id, for visit tables that name only the plan."""
     frame = table.frame
-    return dict(zip(frame[spec.episode_id].map(id_key), frame[spec.child_id], strict=True))
+    return dict(zip(_keys(frame[spec.episode_id]), frame[spec.child_id], strict=True))
 
 
 def _people(table: TextTable | None) -> tuple[dict[str, str], _Account | None]:
@@ -539,26 +541,27 @@ def _people(table: TextTable | None) -> tuple[dict[str, str], _Account | None]:
     )
     good = status == dates.OK
     iso = np.datetime_as_string(days, unit="D")
-    ids = table.frame[PERSON[1]].map(id_key).to_numpy()
+    ids = _keys(table.frame[PERSON[1]]).to_numpy()
     return dict(zip(ids[good], iso[good], strict=True)), account
 
 
 def _dob(person: pd.Series, people: dict[str, str]) -> pd.Series:
-    return person.map(lambda p: people.get(id_key(p), "")).astype(object)
+    return _keys(person).map(people).fillna("").astype(object)
 
 
 def _lookup(table: TextTable | None, key: str, value: str) -> dict[str, str]:
     if table is None or key not in table.frame.columns or value not in table.frame.columns:
         return {}
     frame = table.frame.loc[table.frame[value] != ""]
-    return dict(zip(frame[key].map(id_key), frame[value], strict=True))
+    return dict(zip(_keys(frame[key]), frame[value], strict=True))
 
 
 def _named(ids: pd.Series | str, names: dict[str, str]) -> pd.Series | str:
     """A worker or team id as its name where the SSD's lookup table has it, else as given."""
     if isinstance(ids, str) or not names:
         return ids
-    return ids.map(lambda v: names.get(id_key(v), v) if v else v)
+    named = _keys(ids).map(names)
+    return named.where(named.notna() & (ids != ""), ids).astype(object)
 
 
 def _involvements(table: TextTable | None):
@@ -596,7 +599,7 @@ def _involvements(table: TextTable | None):
 
     rows = pd.DataFrame(
         {
-            "person": frame["invo_person_id"].map(id_key),
+            "person": _keys(frame["invo_person_id"]),
             "start": start,
             "end": np.where(end_status == dates.OK, end, np.datetime64("NaT")),
             "worker": col("invo_professional_id"),

@@ -573,12 +573,13 @@ def _involvements(table: TextTable | None):
     _require(table, "invo_person_id", "invo_involvement_start_date")
     frame = table.frame
 
-    def parsed(name):
-        text = frame[name] if name in frame.columns else pd.Series("", index=frame.index)
-        return (text, *parse_text_dates(text))
+    def col(name):
+        return frame[name] if name in frame.columns else pd.Series("", index=frame.index)
 
-    start_text, start, start_status = parsed("invo_involvement_start_date")
-    end_text, end, end_status = parsed("invo_involvement_end_date")
+    start_text = frame["invo_involvement_start_date"]
+    end_text = col("invo_involvement_end_date")
+    start, start_status = parse_text_dates(start_text)
+    end, end_status = parse_text_dates(end_text)
     no_person = (frame["invo_person_id"] == "").to_numpy()
     bad_start = start_status != dates.OK
     bad_end = (end_status != dates.OK) & (end_status != dates.BLANK)
@@ -593,10 +594,6 @@ def _involvements(table: TextTable | None):
     bad = no_person | bad_start | bad_end
     account.reject(bad, reason)
     keep = ~bad
-
-    def col(name):
-        return frame[name] if name in frame.columns else pd.Series("", index=frame.index)
-
     rows = pd.DataFrame(
         {
             "person": _keys(frame["invo_person_id"]),

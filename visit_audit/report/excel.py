@@ -620,13 +620,29 @@ def _write_stats(
     total: bool,
 ) -> str:
     ws.write_string(row, 0, name, fmt.total_label if total else None)
-    for col, key in enumerate(_SUMMARY_KEYS, start=1):
+    return _write_figures(ws, fmt, row, 1, _SUMMARY_KEYS, stats, thresholds, total=total)
+
+
+def _write_figures(
+    ws: Worksheet,
+    fmt: _Formats,
+    row: int,
+    first: int,
+    keys: Sequence[str],
+    stats: dict,
+    thresholds: tuple[float, float],
+    *,
+    total: bool,
+) -> str:
+    """One summary row's counts (``keys``) from column ``first``, then its % on time
+    graded (none: 100%); returns the grade."""
+    for col, key in enumerate(keys, start=first):
         ws.write_number(row, col, int(stats.get(key, 0)), fmt.total if total else fmt.count)
     pct = stats.get("percent_on_time")
     pct = 100.0 if pct is None or pd.isna(pct) else float(pct)
     grade = grade_of(pct, thresholds)
     formats = fmt.grade_total if total else fmt.grade
-    ws.write_number(row, len(_SUMMARY_KEYS) + 1, pct / 100.0, formats[grade])
+    ws.write_number(row, first + len(keys), pct / 100.0, formats[grade])
     return grade
 
 
@@ -806,13 +822,7 @@ def _compare_sheet(
             if stats is None:
                 ws.write_string(row, first, "no rule", fmt.note)
                 continue
-            for offset, key in enumerate(COMPARE_KEYS[:-1]):
-                cell = fmt.total if total else fmt.count
-                ws.write_number(row, first + offset, int(stats.get(key, 0)), cell)
-            pct = stats.get("percent_on_time")
-            pct = 100.0 if pct is None or pd.isna(pct) else float(pct)
-            grades = fmt.grade_total if total else fmt.grade
-            ws.write_number(row, first + width - 1, pct / 100.0, grades[grade_of(pct, thresholds)])
+            _write_figures(ws, fmt, row, first, COMPARE_KEYS[:-1], stats, thresholds, total=total)
         row += 1
 
 

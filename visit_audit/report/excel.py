@@ -31,6 +31,7 @@ from visit_audit.report.atomic import atomic_write
 from visit_audit.result import AuditResult
 from visit_audit.views.labels import (
     COLUMN_LEGEND,
+    GRADE_COLOURS,
     HEADERS,
     KIND_WORDS,
     NOT_RECORDED,
@@ -69,12 +70,15 @@ SHEETS = (
 SUMMARY_HEADERS = tuple(SUMMARY_HEADINGS[k] for k in (*SUMMARY_COUNTS, "percent_on_time"))
 _SUMMARY_KEYS = SUMMARY_COUNTS
 
-# Excel's own Good / Neutral / Bad colours, and an orange between Neutral and Bad.
-GREEN = {"bg_color": "#C6EFCE", "font_color": "#006100"}
-AMBER = {"bg_color": "#FFEB9C", "font_color": "#9C5700"}
+# The grades' colours (views.labels: Excel's own Good / Neutral / Bad), and an orange
+# between Neutral and Bad.
+GRADE_FORMATS = {g: {"bg_color": bg, "font_color": fg} for g, (bg, fg) in GRADE_COLOURS.items()}
 ORANGE = {"bg_color": "#F8CBAD", "font_color": "#833C0B"}
-RED = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
-STATUS_COLOURS = {"late": AMBER, "missed": ORANGE, "overdue": RED}
+STATUS_COLOURS = {
+    "late": GRADE_FORMATS["amber"],
+    "missed": ORANGE,
+    "overdue": GRADE_FORMATS["red"],
+}
 CHART_COLOURS = {"green": "#63BE7B", "amber": "#FFC000", "red": "#F8696B"}
 
 
@@ -248,13 +252,10 @@ class _Formats:
         self.count = add({"num_format": "#,##0"})
         self.status = {STATUS_WORDS[s]: add(c) for s, c in STATUS_COLOURS.items()}
         self.empty = {"italic": True, "color": "#595959", "size": 11}
-        self.grade = {
-            name: add({**c, "num_format": "0.0%"})
-            for name, c in (("green", GREEN), ("amber", AMBER), ("red", RED))
-        }
+        self.grade = {name: add({**c, "num_format": "0.0%"}) for name, c in GRADE_FORMATS.items()}
         self.grade_total = {
             name: add({**c, "num_format": "0.0%", "bold": True, "top": 1})
-            for name, c in (("green", GREEN), ("amber", AMBER), ("red", RED))
+            for name, c in GRADE_FORMATS.items()
         }
         self.percent = add({"num_format": "0.0%"})
 

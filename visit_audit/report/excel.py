@@ -44,6 +44,7 @@ from visit_audit.views.labels import (
     THRESHOLDS,
     plan_type_label,
     plan_types_worded,
+    region_name,
     worded,
 )
 from visit_audit.views.labels import grade as grade_of
@@ -674,7 +675,7 @@ def _scope_line(result: AuditResult) -> str:
         text += f"; period {lo:%d/%m/%Y} to {hi:%d/%m/%Y}"
     else:
         text += "; every deadline up to that day"
-    return f"{text}; framework {result.framework}; {_region(result.region)} bank holidays"
+    return f"{text}; framework {result.framework}; {region_name(result.region)} bank holidays"
 
 
 # --- About -------------------------------------------------------------------------------
@@ -713,7 +714,7 @@ def _about_sheet(
     row += 2
     pair("Framework", result.framework)
     pair("Title", result.framework_title or "")
-    pair("Region", _region(result.region))
+    pair("Region", region_name(result.region))
     if result.closed_days:
         pair(
             "Closed days",
@@ -760,10 +761,6 @@ def _print_setup(ws: Worksheet) -> None:
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
-
-
-def _region(region: str) -> str:
-    return {"northern-ireland": "Northern Ireland"}.get(region, region.title())
 
 
 def _serial(value: dt.date | dt.datetime) -> float:

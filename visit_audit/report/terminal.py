@@ -28,6 +28,7 @@ from visit_audit.views.labels import (
     THRESHOLDS,
     period_label,
     plan_type_label,
+    region_name,
 )
 from visit_audit.views.labels import grade as _label_grade
 from visit_audit.views.lists import due_soon_by_worker, overdue_list
@@ -161,7 +162,7 @@ def render_summary(
 def _heading(result: AuditResult) -> Text:
     text = Text()
     text.append(f"Visit audit: {_clean(result.framework_title or result.framework)}", style="bold")
-    text.append(f" ({_clean(result.framework)}), {_region(result.region)}\n")
+    text.append(f" ({_clean(result.framework)}), {region_name(result.region)}\n")
     text.append(f"As of {_day(result.as_of)}")
     if result.period is not None:
         lo, hi = result.period
@@ -442,10 +443,6 @@ def _day(value) -> str:
         return ""
     d = pd.Timestamp(value).date() if not isinstance(value, dt.date) else value
     return f"{d.day} {d:%b %Y}"
-
-
-def _region(region: str) -> str:
-    return {"northern-ireland": "Northern Ireland"}.get(region, region.title())
 
 
 def _n(count: int, noun: str) -> str:

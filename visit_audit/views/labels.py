@@ -168,6 +168,11 @@ def plan_types_worded(series: pd.Series, labels: Mapping[str, str] | None = None
     return worded(series, lambda name: plan_type_label(name, labels))
 
 
+def region_name(region: str) -> str:
+    """A bank-holiday region as written: ``northern-ireland`` → ``Northern Ireland``."""
+    return {"northern-ireland": "Northern Ireland"}.get(region, region.title())
+
+
 def period_label(lo: dt.date, hi: dt.date) -> str:
     """A whole calendar month as ``Aug 2026``; any other period ``1 Aug 2026 to 15 Aug 2026``."""
     next_day = hi + dt.timedelta(days=1)

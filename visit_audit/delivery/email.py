@@ -205,10 +205,13 @@ class Body:
     overall: dict
     authority: dict | None
     plans: dict[str, dict]
-    overdue: pd.DataFrame  # the most overdue deadline of each child, longest first
+    # The rows of the two lists as both bodies show them: child, plan type,
+    # requirement, due date, days overdue, worker (the most overdue deadline of
+    # each child, longest first); due date, child, plan type, requirement, worker.
+    overdue: list[tuple[str, str, str, str, int, str]]
     overdue_children: int
-    due_soon: pd.DataFrame
-    due_soon_total: int
+    due_soon: list[tuple[str, str, str, str, str]]
+    due_soon_more: int  # due soon but not listed (the workbook's Due soon sheet has them)
     changes: dict | None
     labels: dict[str, str]
 
@@ -225,18 +228,38 @@ class Body:
             lo, hi = result.period
             scope = f"period {lo:%d/%m/%Y} to {hi:%d/%m/%Y}, {scope}"
         title = f"Visits audit: {team}" if team else "Visits audit: whole authority"
+        labels = dict(result.plan_type_labels)
         return cls(
             title=title,
             scope=f"{result.framework_title or result.framework}; {scope}",
             overall=dict(summary.get("overall", {})),
             authority=summary.get("authority") if team else None,
             plans=dict(summary.get("by_plan_type", {})),
-            overdue=overdue.head(MOST_OVERDUE),
+            overdue=[
+                (
+                    str(r.child_id),
+                    plan_type_label(r.plan_type, labels),
+                    str(r.requirement),
+                    _date(r.due_date),
+                    int(r.days_late),
+                    _text(r.worker),
+                )
+                for r in overdue.head(MOST_OVERDUE).itertuples(index=False)
+            ],
             overdue_children=len(overdue),
-            due_soon=upcoming.head(DUE_SOON_LISTED),
-            due_soon_total=len(upcoming),
+            due_soon=[
+                (
+                    _date(r.due_date),
+                    str(r.child_id),
+                    plan_type_label(r.plan_type, labels),
+                    str(r.requirement),
+                    _text(r.worker),
+                )
+                for r in upcoming.head(DUE_SOON_LISTED).itertuples(index=False)
+            ],
+            due_soon_more=max(len(upcoming) - DUE_SOON_LISTED, 0),
             changes=result.changes,
-            labels=dict(result.plan_type_labels),
+            labels=labels,
         )
 
     # --- plain text -----------------------------------------------------------------
@@ -261,26 +284,17 @@ class Body:
         if self.changes is not None:
             lines += ["", f"{self.changes_heading()}:", *(f"  {t}" for t in self.change_lines())]
         lines += ["", f"{self.overdue_heading()}:"]
-        if len(self.overdue):
-            for r in self.overdue.itertuples(index=False):
-                lines.append(
-                    f"  {r.child_id}  {self.plan(r.plan_type)}  {r.requirement}  "
-                    f"due {_date(r.due_date)}  {int(r.days_late)} days overdue  "
-                    f"worker: {_text(r.worker)}"
-                )
-        else:
-            lines.append("  none: no visit is overdue.")
+        lines += [
+            f"  {child}  {plan}  {requirement}  due {due}  {days} days overdue  worker: {worker}"
+            for child, plan, requirement, due, days, worker in self.overdue
+        ] or ["  none: no visit is overdue."]
         lines += ["", f"Due in the next {UPCOMING_WORKING_DAYS} working days:"]
-        if len(self.due_soon):
-            for r in self.due_soon.itertuples(index=False):
-                lines.append(
-                    f"  {_date(r.due_date)}  {r.child_id}  {self.plan(r.plan_type)}  "
-                    f"{r.requirement}  worker: {_text(r.worker)}"
-                )
-            if self.due_soon_total > len(self.due_soon):
-                lines.append(f"  … and {self.due_soon_total - len(self.due_soon)} more.")
-        else:
-            lines.append("  none.")
+        lines += [
+            f"  {due}  {child}  {plan}  {requirement}  worker: {worker}"
+            for due, child, plan, requirement, worker in self.due_soon
+        ] or ["  none."]
+        if self.due_soon_more:
+            lines.append(f"  … and {self.due_soon_more} more.")
         good, fair = thresholds
         lines += [
             "",
@@ -355,47 +369,30 @@ class Body:
             out += [f"<li>{e(t)}</li>" for t in self.change_lines()]
             out.append("</ul>")
         out.append(f"<h3>{e(self.overdue_heading())}</h3>")
-        if len(self.overdue):
+        if self.overdue:
             out.append(
                 _table(
                     ["Child", "Plan type", "Requirement", "Due date", "Days overdue", "Worker"],
                     [
-                        [
-                            e(str(r.child_id)),
-                            e(self.plan(r.plan_type)),
-                            e(str(r.requirement)),
-                            _date(r.due_date),
-                            _num(int(r.days_late)),
-                            e(_text(r.worker)),
-                        ]
-                        for r in self.overdue.itertuples(index=False)
+                        [e(child), e(plan), e(requirement), e(due), _num(days), e(worker)]
+                        for child, plan, requirement, due, days, worker in self.overdue
                     ],
                 )
             )
         else:
             out.append("<p>None: no visit is overdue.</p>")
         out.append(f"<h3>Due in the next {UPCOMING_WORKING_DAYS} working days</h3>")
-        if len(self.due_soon):
+        if self.due_soon:
             out.append(
                 _table(
                     ["Due date", "Child", "Plan type", "Requirement", "Worker"],
-                    [
-                        [
-                            _date(r.due_date),
-                            e(str(r.child_id)),
-                            e(self.plan(r.plan_type)),
-                            e(str(r.requirement)),
-                            e(_text(r.worker)),
-                        ]
-                        for r in self.due_soon.itertuples(index=False)
-                    ],
+                    [[e(cell) for cell in row] for row in self.due_soon],
                 )
             )
-            if self.due_soon_total > len(self.due_soon):
-                more = self.due_soon_total - len(self.due_soon)
-                out.append(f"<p>… and {more} more on the workbook's Due soon sheet.</p>")
         else:
             out.append("<p>None.</p>")
+        if self.due_soon_more:
+            out.append(f"<p>… and {self.due_soon_more} more on the workbook's Due soon sheet.</p>")
         good, fair = thresholds
         out.append(
             f'<p style="color: #595959">The attached workbook ({e(file_name)}) lists every '

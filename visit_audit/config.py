@@ -136,14 +136,19 @@ class Config:
     """One configuration file, read and checked.
 
     ``defaults``: the audit command's parameters (by name) with the file's
-    values, in the form the command line would give them; ``templated``: which
-    of them hold placeholders still to fill in.
+    values, in the form the command line would give them (an output path's
+    placeholders still to fill in).
     """
 
     path: Path
     defaults: dict[str, Any]
     email: EmailConfig | None = None
-    history: Path | None = None  # the history file, for the --history option
+
+    @property
+    def history(self) -> Path | None:
+        """The history file, for the --history option."""
+        history = self.defaults.get("history")
+        return Path(history) if history else None
 
 
 def load_config(path: str | Path) -> Config:
@@ -190,8 +195,7 @@ class _Reader:
         email = None
         if "email" in data:
             email = self.email(data["email"], defaults)
-        history = defaults.get("history")
-        return Config(self.path, defaults, email, Path(history) if history else None)
+        return Config(self.path, defaults, email)
 
     # --- checks ---------------------------------------------------------------------
 

@@ -12,7 +12,14 @@ import pandas as pd
 
 from visit_audit.columns import SUMMARY_FIELDS
 from visit_audit.result import AuditResult
-from visit_audit.views.summary import _codes, _counts, _episode_counts, _row, active_episodes
+from visit_audit.views.summary import (
+    _blank,
+    _codes,
+    _counts,
+    _episode_counts,
+    _row,
+    active_episodes,
+)
 from visit_audit.views.summary import in_scope as deadlines_in_scope
 
 NO_WORKER = "(no worker)"
@@ -23,9 +30,7 @@ WORKER_FIELDS = (*(f for f in SUMMARY_FIELDS if f != "children"), "due_soon")
 
 def worker_label(name: object) -> str:
     """A worker's name; a blank or missing one reads "(no worker)"."""
-    if name is None or (isinstance(name, float) and np.isnan(name)) or str(name) == "":
-        return NO_WORKER
-    return str(name)
+    return NO_WORKER if _blank(name) else str(name)
 
 
 def worker_labels(worker: pd.Series) -> pd.Series:

@@ -39,13 +39,13 @@ from visit_audit.config import EVERYONE, EmailConfig, fill, is_loopback
 from visit_audit.errors import InputError
 from visit_audit.report.atomic import atomic_write
 from visit_audit.result import AuditResult
+from visit_audit.views.changes import ALL_TEAMS
 from visit_audit.views.labels import GRADE_COLOURS, grade, period_label, plan_type_label
 from visit_audit.views.split import UNALLOCATED, file_names, safe_file_name, split_result
 from visit_audit.views.summary import UPCOMING_WORKING_DAYS
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 WHOLE_AUTHORITY = "whole authority"
-ALL_TEAMS = "All teams"
 MOST_OVERDUE = 10
 DUE_SOON_LISTED = 50  # beyond this the message points to the workbook's Due soon sheet
 TRIES = 3

@@ -41,7 +41,7 @@ from visit_audit.report.atomic import atomic_write
 from visit_audit.result import AuditResult
 from visit_audit.views.changes import ALL_TEAMS
 from visit_audit.views.labels import GRADE_COLOURS, grade, period_label, plan_type_label
-from visit_audit.views.split import UNALLOCATED, file_names, safe_file_name, split_result
+from visit_audit.views.split import file_names, safe_file_name, split_result
 from visit_audit.views.summary import UPCOMING_WORKING_DAYS
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -567,7 +567,6 @@ def _reason(e: Exception) -> str:
 
 
 __all__ = [
-    "UNALLOCATED",
     "Outgoing",
     "build_message",
     "compose",

@@ -26,7 +26,6 @@ from visit_audit.config import SPLIT_BY
 from visit_audit.result import AuditResult
 from visit_audit.views.changes import CHANGE_LISTS
 from visit_audit.views.summary import active_episodes, in_scope, summarise
-from visit_audit.views.workers import NO_WORKER
 
 UNALLOCATED = "Unallocated"  # the part of the episodes with no team (or no worker)
 _FRAMES = ("deadlines", "findings", "upcoming", "quality", "episodes")
@@ -198,4 +197,4 @@ def _trend(trend: pd.DataFrame | None, by: str, name: str) -> pd.DataFrame | Non
     return trend.loc[keep.to_numpy(bool)].reset_index(drop=True)
 
 
-__all__ = ["NO_WORKER", "SPLIT_BY", "UNALLOCATED", "file_names", "safe_file_name", "split_result"]
+__all__ = ["UNALLOCATED", "file_names", "safe_file_name", "split_result"]

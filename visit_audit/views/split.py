@@ -145,7 +145,7 @@ def _part(result: AuditResult, by: str, name: str, frames: dict, plans: _PlanTyp
     quality = frames["quality"]
     counts = quality["check"].value_counts() if len(quality) else {}
     summary["quality"] = {
-        check: {"exceptions": int(counts.get(check, 0)) if len(quality) else 0}
+        check: {"exceptions": int(counts.get(check, 0))}
         for check in (result.summary or {}).get("quality", {})
     }
     summary["authority"] = dict((result.summary or {}).get("overall", {}))

@@ -56,11 +56,11 @@ def worker_summary(result: AuditResult) -> dict[str, dict]:
     due_soon = (
         worker_labels(result.upcoming["worker"]).value_counts() if len(result.upcoming) else {}
     )
-    names = set(episodes) | set(tally.index) | set(due_soon.keys() if len(due_soon) else [])
+    names = set(episodes) | set(tally.index) | set(due_soon.keys())
     out = {}
     for name in sorted(names, key=lambda n: (n == NO_WORKER, n)):
         n_eps = episodes.get(name, (0, 0))[0]
         row = _row(n_eps, 0, tally.loc[name] if name in tally.index else None)
-        row["due_soon"] = int(due_soon.get(name, 0)) if len(due_soon) else 0
+        row["due_soon"] = int(due_soon.get(name, 0))
         out[name] = {f: row[f] for f in WORKER_FIELDS}
     return out

@@ -40,7 +40,13 @@ from visit_audit.errors import InputError
 from visit_audit.report.atomic import atomic_write
 from visit_audit.result import AuditResult
 from visit_audit.views.changes import ALL_TEAMS
-from visit_audit.views.labels import GRADE_COLOURS, grade, period_label, plan_type_label
+from visit_audit.views.labels import (
+    GRADE_COLOURS,
+    SUMMARY_HEADINGS,
+    grade,
+    period_label,
+    plan_type_label,
+)
 from visit_audit.views.split import file_names, safe_file_name, split_result
 from visit_audit.views.summary import UPCOMING_WORKING_DAYS
 
@@ -50,6 +56,8 @@ MOST_OVERDUE = 10
 DUE_SOON_LISTED = 50  # beyond this the message points to the workbook's Due soon sheet
 TRIES = 3
 PAUSE_SECONDS = 5.0  # after the first failure; then twice as long
+# The counts of the figures table, before its % on time (headed as the summary's fields).
+FIGURES = ("deadlines", "on_time", "late", "missed", "overdue")
 
 
 @dataclass
@@ -357,7 +365,7 @@ class Body:
                 f"{o['deadlines']:,} deadlines met on time; <b>{o['overdue']:,} overdue</b>, "
                 f"{o['late']:,} late, {o['missed']:,} missed.</p>"
             )
-        heads = ["Plan type", "Deadlines", "On time", "Late", "Missed", "Overdue", "% on time"]
+        heads = ["Plan type", *(SUMMARY_HEADINGS[f] for f in (*FIGURES, "percent_on_time"))]
         rows = [_figures_row(self.plan(name), row, thresholds) for name, row in self.plans.items()]
         if o:
             rows.append(_figures_row("Total", o, thresholds, bold=True))
@@ -419,7 +427,7 @@ def _figures_row(label: str, row: dict, thresholds, bold=False, muted=False) -> 
     bg, fg = GRADE_COLOURS[grade(pct, thresholds)]
     style = "font-weight: bold" if bold else "color: #595959; font-style: italic" if muted else ""
     cells = [f'<span style="{style}">{html.escape(label)}</span>']
-    cells += [_num(row.get(k, 0)) for k in ("deadlines", "on_time", "late", "missed", "overdue")]
+    cells += [_num(row.get(k, 0)) for k in FIGURES]
     cells.append(f'<span style="background: {bg}; color: {fg}; padding: 1px 6px">{pct:.1f}%</span>')
     return cells
 

@@ -31,7 +31,8 @@ from visit_audit.errors import InputError
 ENV_VAR = "VISIT_AUDIT_CONFIG"
 
 # Top-level key → the audit command's parameter it sets, and how the value is read.
-# kinds: path, text, bool, month, date, list (comma list), thresholds, framework
+# kinds: path, output (a path that may hold placeholders, or "-"), source, framework, text,
+# bool, month, date, list (comma list), thresholds
 OPTIONS: dict[str, tuple[str, str]] = {
     "cases": ("cases", "path"),
     "visits": ("visits", "path"),

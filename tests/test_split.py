@@ -30,12 +30,13 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def result():
-    """The sample, with one episode's team blanked (it belongs to no team)."""
+    """The sample as it is (``unallocated`` is the one with teams blanked)."""
     return audit_files(CASES, VISITS, month="2026-10")
 
 
 @pytest.fixture(scope="module")
 def unallocated(tmp_path_factory):
+    """The sample with the team of cases.csv's first 15 rows blanked (no team)."""
     folder = tmp_path_factory.mktemp("unallocated")
     cases = pd.read_csv(CASES, dtype=str, keep_default_na=False)
     cases.loc[cases.index[:15], "Team"] = ""

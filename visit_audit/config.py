@@ -31,7 +31,8 @@ from visit_audit.errors import InputError
 ENV_VAR = "VISIT_AUDIT_CONFIG"
 
 # Top-level key → the audit command's parameter it sets, and how the value is read.
-# kinds: path, text, bool, month, date, list (comma list), thresholds, framework
+# kinds: path, output (a path that may hold placeholders, or "-"), source, framework, text,
+# bool, month, date, list (comma list), thresholds
 OPTIONS: dict[str, tuple[str, str]] = {
     "cases": ("cases", "path"),
     "visits": ("visits", "path"),
@@ -136,14 +137,19 @@ class Config:
     """One configuration file, read and checked.
 
     ``defaults``: the audit command's parameters (by name) with the file's
-    values, in the form the command line would give them; ``templated``: which
-    of them hold placeholders still to fill in.
+    values, in the form the command line would give them (an output path's
+    placeholders still to fill in).
     """
 
     path: Path
     defaults: dict[str, Any]
     email: EmailConfig | None = None
-    history: Path | None = None  # the history file, for the --history option
+
+    @property
+    def history(self) -> Path | None:
+        """The history file, for the --history option."""
+        history = self.defaults.get("history")
+        return Path(history) if history else None
 
 
 def load_config(path: str | Path) -> Config:
@@ -190,8 +196,7 @@ class _Reader:
         email = None
         if "email" in data:
             email = self.email(data["email"], defaults)
-        history = defaults.get("history")
-        return Config(self.path, defaults, email, Path(history) if history else None)
+        return Config(self.path, defaults, email)
 
     # --- checks ---------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +24,11 @@ CONFIG_META = "visit_audit.config"
 
 @dataclass
 class Delivery:
-    config: Config | None
     fields: dict[str, str]
     from_file: frozenset[str] = frozenset()
     email: EmailConfig | None = None
     dry_run: bool = False
     split: tuple[str | None, Path | None] = (None, None)
-    warnings: list[str] = field(default_factory=list)
 
     @classmethod
     def of(
@@ -65,7 +63,7 @@ class Delivery:
             settings = config.email
             if not dry_run:
                 settings.password()  # a missing password stops the run before the audit
-        return cls(config, fields, from_file, settings, dry_run)
+        return cls(fields, from_file, settings, dry_run)
 
     def outputs(self, **values: Path | str | None) -> list:
         """The output options in the order given, a file's placeholders filled in."""

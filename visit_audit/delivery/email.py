@@ -39,17 +39,25 @@ from visit_audit.config import EVERYONE, EmailConfig, fill, is_loopback
 from visit_audit.errors import InputError
 from visit_audit.report.atomic import atomic_write
 from visit_audit.result import AuditResult
-from visit_audit.views.labels import GRADE_COLOURS, grade, period_label, plan_type_label
-from visit_audit.views.split import UNALLOCATED, file_names, safe_file_name, split_result
+from visit_audit.views.changes import ALL_TEAMS
+from visit_audit.views.labels import (
+    GRADE_COLOURS,
+    SUMMARY_HEADINGS,
+    grade,
+    period_label,
+    plan_type_label,
+)
+from visit_audit.views.split import file_names, safe_file_name, split_result
 from visit_audit.views.summary import UPCOMING_WORKING_DAYS
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 WHOLE_AUTHORITY = "whole authority"
-ALL_TEAMS = "All teams"
 MOST_OVERDUE = 10
 DUE_SOON_LISTED = 50  # beyond this the message points to the workbook's Due soon sheet
 TRIES = 3
 PAUSE_SECONDS = 5.0  # after the first failure; then twice as long
+# The counts of the figures table, before its % on time (headed as the summary's fields).
+FIGURES = ("deadlines", "on_time", "late", "missed", "overdue")
 
 
 @dataclass
@@ -205,10 +213,13 @@ class Body:
     overall: dict
     authority: dict | None
     plans: dict[str, dict]
-    overdue: pd.DataFrame  # the most overdue deadline of each child, longest first
+    # The rows of the two lists as both bodies show them: child, plan type,
+    # requirement, due date, days overdue, worker (the most overdue deadline of
+    # each child, longest first); due date, child, plan type, requirement, worker.
+    overdue: list[tuple[str, str, str, str, int, str]]
     overdue_children: int
-    due_soon: pd.DataFrame
-    due_soon_total: int
+    due_soon: list[tuple[str, str, str, str, str]]
+    due_soon_more: int  # due soon but not listed (the workbook's Due soon sheet has them)
     changes: dict | None
     labels: dict[str, str]
 
@@ -225,18 +236,38 @@ class Body:
             lo, hi = result.period
             scope = f"period {lo:%d/%m/%Y} to {hi:%d/%m/%Y}, {scope}"
         title = f"Visits audit: {team}" if team else "Visits audit: whole authority"
+        labels = dict(result.plan_type_labels)
         return cls(
             title=title,
             scope=f"{result.framework_title or result.framework}; {scope}",
             overall=dict(summary.get("overall", {})),
             authority=summary.get("authority") if team else None,
             plans=dict(summary.get("by_plan_type", {})),
-            overdue=overdue.head(MOST_OVERDUE),
+            overdue=[
+                (
+                    str(r.child_id),
+                    plan_type_label(r.plan_type, labels),
+                    str(r.requirement),
+                    _date(r.due_date),
+                    int(r.days_late),
+                    _text(r.worker),
+                )
+                for r in overdue.head(MOST_OVERDUE).itertuples(index=False)
+            ],
             overdue_children=len(overdue),
-            due_soon=upcoming.head(DUE_SOON_LISTED),
-            due_soon_total=len(upcoming),
+            due_soon=[
+                (
+                    _date(r.due_date),
+                    str(r.child_id),
+                    plan_type_label(r.plan_type, labels),
+                    str(r.requirement),
+                    _text(r.worker),
+                )
+                for r in upcoming.head(DUE_SOON_LISTED).itertuples(index=False)
+            ],
+            due_soon_more=max(len(upcoming) - DUE_SOON_LISTED, 0),
             changes=result.changes,
-            labels=dict(result.plan_type_labels),
+            labels=labels,
         )
 
     # --- plain text -----------------------------------------------------------------
@@ -261,26 +292,17 @@ class Body:
         if self.changes is not None:
             lines += ["", f"{self.changes_heading()}:", *(f"  {t}" for t in self.change_lines())]
         lines += ["", f"{self.overdue_heading()}:"]
-        if len(self.overdue):
-            for r in self.overdue.itertuples(index=False):
-                lines.append(
-                    f"  {r.child_id}  {self.plan(r.plan_type)}  {r.requirement}  "
-                    f"due {_date(r.due_date)}  {int(r.days_late)} days overdue  "
-                    f"worker: {_text(r.worker)}"
-                )
-        else:
-            lines.append("  none: no visit is overdue.")
+        lines += [
+            f"  {child}  {plan}  {requirement}  due {due}  {days} days overdue  worker: {worker}"
+            for child, plan, requirement, due, days, worker in self.overdue
+        ] or ["  none: no visit is overdue."]
         lines += ["", f"Due in the next {UPCOMING_WORKING_DAYS} working days:"]
-        if len(self.due_soon):
-            for r in self.due_soon.itertuples(index=False):
-                lines.append(
-                    f"  {_date(r.due_date)}  {r.child_id}  {self.plan(r.plan_type)}  "
-                    f"{r.requirement}  worker: {_text(r.worker)}"
-                )
-            if self.due_soon_total > len(self.due_soon):
-                lines.append(f"  … and {self.due_soon_total - len(self.due_soon)} more.")
-        else:
-            lines.append("  none.")
+        lines += [
+            f"  {due}  {child}  {plan}  {requirement}  worker: {worker}"
+            for due, child, plan, requirement, worker in self.due_soon
+        ] or ["  none."]
+        if self.due_soon_more:
+            lines.append(f"  … and {self.due_soon_more} more.")
         good, fair = thresholds
         lines += [
             "",
@@ -343,7 +365,7 @@ class Body:
                 f"{o['deadlines']:,} deadlines met on time; <b>{o['overdue']:,} overdue</b>, "
                 f"{o['late']:,} late, {o['missed']:,} missed.</p>"
             )
-        heads = ["Plan type", "Deadlines", "On time", "Late", "Missed", "Overdue", "% on time"]
+        heads = ["Plan type", *(SUMMARY_HEADINGS[f] for f in (*FIGURES, "percent_on_time"))]
         rows = [_figures_row(self.plan(name), row, thresholds) for name, row in self.plans.items()]
         if o:
             rows.append(_figures_row("Total", o, thresholds, bold=True))
@@ -355,47 +377,30 @@ class Body:
             out += [f"<li>{e(t)}</li>" for t in self.change_lines()]
             out.append("</ul>")
         out.append(f"<h3>{e(self.overdue_heading())}</h3>")
-        if len(self.overdue):
+        if self.overdue:
             out.append(
                 _table(
                     ["Child", "Plan type", "Requirement", "Due date", "Days overdue", "Worker"],
                     [
-                        [
-                            e(str(r.child_id)),
-                            e(self.plan(r.plan_type)),
-                            e(str(r.requirement)),
-                            _date(r.due_date),
-                            _num(int(r.days_late)),
-                            e(_text(r.worker)),
-                        ]
-                        for r in self.overdue.itertuples(index=False)
+                        [e(child), e(plan), e(requirement), e(due), _num(days), e(worker)]
+                        for child, plan, requirement, due, days, worker in self.overdue
                     ],
                 )
             )
         else:
             out.append("<p>None: no visit is overdue.</p>")
         out.append(f"<h3>Due in the next {UPCOMING_WORKING_DAYS} working days</h3>")
-        if len(self.due_soon):
+        if self.due_soon:
             out.append(
                 _table(
                     ["Due date", "Child", "Plan type", "Requirement", "Worker"],
-                    [
-                        [
-                            _date(r.due_date),
-                            e(str(r.child_id)),
-                            e(self.plan(r.plan_type)),
-                            e(str(r.requirement)),
-                            e(_text(r.worker)),
-                        ]
-                        for r in self.due_soon.itertuples(index=False)
-                    ],
+                    [[e(cell) for cell in row] for row in self.due_soon],
                 )
             )
-            if self.due_soon_total > len(self.due_soon):
-                more = self.due_soon_total - len(self.due_soon)
-                out.append(f"<p>… and {more} more on the workbook's Due soon sheet.</p>")
         else:
             out.append("<p>None.</p>")
+        if self.due_soon_more:
+            out.append(f"<p>… and {self.due_soon_more} more on the workbook's Due soon sheet.</p>")
         good, fair = thresholds
         out.append(
             f'<p style="color: #595959">The attached workbook ({e(file_name)}) lists every '
@@ -422,7 +427,7 @@ def _figures_row(label: str, row: dict, thresholds, bold=False, muted=False) -> 
     bg, fg = GRADE_COLOURS[grade(pct, thresholds)]
     style = "font-weight: bold" if bold else "color: #595959; font-style: italic" if muted else ""
     cells = [f'<span style="{style}">{html.escape(label)}</span>']
-    cells += [_num(row.get(k, 0)) for k in ("deadlines", "on_time", "late", "missed", "overdue")]
+    cells += [_num(row.get(k, 0)) for k in FIGURES]
     cells.append(f'<span style="background: {bg}; color: {fg}; padding: 1px 6px">{pct:.1f}%</span>')
     return cells
 
@@ -570,7 +575,6 @@ def _reason(e: Exception) -> str:
 
 
 __all__ = [
-    "UNALLOCATED",
     "Outgoing",
     "build_message",
     "compose",

@@ -93,7 +93,7 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
         else:
             text = values.astype(object)
             present = text.notna()
-            as_text = text.where(~present, text.astype(str))
-            risky = present & as_text.astype(str).str.startswith(FORMULA_STARTS)
-            out[column] = as_text.where(~risky, "'" + as_text.astype(str))
+            as_text = text.astype(str)
+            risky = present & as_text.str.startswith(FORMULA_STARTS)
+            out[column] = text.where(~present, as_text.where(~risky, "'" + as_text))
     return pd.DataFrame(out, columns=list(frame.columns))

@@ -26,7 +26,6 @@ from visit_audit.config import SPLIT_BY
 from visit_audit.result import AuditResult
 from visit_audit.views.changes import CHANGE_LISTS
 from visit_audit.views.summary import active_episodes, in_scope, summarise
-from visit_audit.views.workers import NO_WORKER
 
 UNALLOCATED = "Unallocated"  # the part of the episodes with no team (or no worker)
 _FRAMES = ("deadlines", "findings", "upcoming", "quality", "episodes")
@@ -146,7 +145,7 @@ def _part(result: AuditResult, by: str, name: str, frames: dict, plans: _PlanTyp
     quality = frames["quality"]
     counts = quality["check"].value_counts() if len(quality) else {}
     summary["quality"] = {
-        check: {"exceptions": int(counts.get(check, 0)) if len(quality) else 0}
+        check: {"exceptions": int(counts.get(check, 0))}
         for check in (result.summary or {}).get("quality", {})
     }
     summary["authority"] = dict((result.summary or {}).get("overall", {}))
@@ -198,4 +197,4 @@ def _trend(trend: pd.DataFrame | None, by: str, name: str) -> pd.DataFrame | Non
     return trend.loc[keep.to_numpy(bool)].reset_index(drop=True)
 
 
-__all__ = ["NO_WORKER", "SPLIT_BY", "UNALLOCATED", "file_names", "safe_file_name", "split_result"]
+__all__ = ["UNALLOCATED", "file_names", "safe_file_name", "split_result"]

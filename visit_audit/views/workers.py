@@ -12,7 +12,14 @@ import pandas as pd
 
 from visit_audit.columns import SUMMARY_FIELDS
 from visit_audit.result import AuditResult
-from visit_audit.views.summary import _codes, _counts, _episode_counts, _row, active_episodes
+from visit_audit.views.summary import (
+    _blank,
+    _codes,
+    _counts,
+    _episode_counts,
+    _row,
+    active_episodes,
+)
 from visit_audit.views.summary import in_scope as deadlines_in_scope
 
 NO_WORKER = "(no worker)"
@@ -23,9 +30,7 @@ WORKER_FIELDS = (*(f for f in SUMMARY_FIELDS if f != "children"), "due_soon")
 
 def worker_label(name: object) -> str:
     """A worker's name; a blank or missing one reads "(no worker)"."""
-    if name is None or (isinstance(name, float) and np.isnan(name)) or str(name) == "":
-        return NO_WORKER
-    return str(name)
+    return NO_WORKER if _blank(name) else str(name)
 
 
 def worker_labels(worker: pd.Series) -> pd.Series:
@@ -51,11 +56,11 @@ def worker_summary(result: AuditResult) -> dict[str, dict]:
     due_soon = (
         worker_labels(result.upcoming["worker"]).value_counts() if len(result.upcoming) else {}
     )
-    names = set(episodes) | set(tally.index) | set(due_soon.keys() if len(due_soon) else [])
+    names = set(episodes) | set(tally.index) | set(due_soon.keys())
     out = {}
     for name in sorted(names, key=lambda n: (n == NO_WORKER, n)):
         n_eps = episodes.get(name, (0, 0))[0]
         row = _row(n_eps, 0, tally.loc[name] if name in tally.index else None)
-        row["due_soon"] = int(due_soon.get(name, 0)) if len(due_soon) else 0
+        row["due_soon"] = int(due_soon.get(name, 0))
         out[name] = {f: row[f] for f in WORKER_FIELDS}
     return out

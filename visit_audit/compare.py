@@ -9,28 +9,20 @@ summary a separate ``audit --framework NAME`` of the same extracts reports.
 
 from __future__ import annotations
 
-import dataclasses
-
 from visit_audit.concurrency import side_by_side
-from visit_audit.pipeline import AuditOptions, Loaded, Step, _no_step, plan_type_aliases
+from visit_audit.pipeline import AuditOptions, Loaded, Step, _no_step
 from visit_audit.result import AuditResult
 
 
 def audit_compared(options: AuditOptions, step: Step = _no_step) -> AuditResult:
     """Audit ``options``' extracts under ``options.framework`` and ``options.compare``."""
-    from visit_audit.frameworks import load_framework
-    from visit_audit.pipeline import load_inputs
+    from visit_audit.pipeline import load_inputs, under_framework
 
     assert options.compare
-    other = load_framework(options.compare)
     loaded = load_inputs(options, step)
-    if plan_type_aliases(other) == plan_type_aliases(loaded.framework):
-        second = dataclasses.replace(loaded, framework=other)
-    else:
-        # The frameworks spell plan types differently ([aliases]): the cases
-        # extract is read again as that framework reads it, so the summary
-        # stays the one a separate run gives.
-        second = load_inputs(dataclasses.replace(options, framework=options.compare))
+    # Read as that framework reads it (its own plan-type spellings, if any), so
+    # its summary stays the one a separate run gives.
+    second = under_framework(loaded, options, options.compare)
     result, theirs = side_by_side(
         lambda: _audit(loaded, options, step), lambda: _audit(second, options, _no_step)
     )

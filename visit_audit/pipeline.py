@@ -20,6 +20,7 @@ period in the future. It prints nothing and never exits: errors are
 from __future__ import annotations
 
 import calendar as _calendar
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -307,34 +308,67 @@ def _closed_days(options: AuditOptions) -> tuple[dt.date, ...]:
 
 def _load_both(options, fw, mapping, raws) -> tuple[Extract, Extract]:
     """Both extracts loaded at once; when both fail, the cases' error is told."""
-    from visit_audit.io.load import load_cases, load_visits
-
-    def fmt(role: str) -> str | None:
-        """The file's own format from the command line, then both files', then the mapping file's."""
-        own = options.cases_date_format if role == "cases" else options.visits_date_format
-        return own or options.date_format or mapping.dates.get(role)
-
     cases_x, visits_x = side_by_side(
-        lambda: load_cases(
-            options.cases,
-            sheet=options.cases_sheet,
-            columns=mapping.headers["cases"],
-            date_format=fmt("cases"),
-            plan_type_aliases=plan_type_aliases(fw),
-            plan_type_values=mapping.plan_types,
-            raw=raws.get("cases"),
-        ),
-        lambda: load_visits(
-            options.visits,
-            sheet=options.visits_sheet,
-            columns=mapping.headers["visits"],
-            date_format=fmt("visits"),
-            visit_type_values=mapping.visit_types,
-            answer_values=mapping.answers,
-            raw=raws.get("visits"),
-        ),
+        lambda: _load_cases(options, fw, mapping, raws.get("cases")),
+        lambda: _load_visits(options, mapping, raws.get("visits")),
     )
     return cases_x, visits_x
+
+
+def _date_format(options: AuditOptions, mapping: MappingFile, role: str) -> str | None:
+    """The file's own format from the command line, then both files', then the mapping file's."""
+    own = options.cases_date_format if role == "cases" else options.visits_date_format
+    return own or options.date_format or mapping.dates.get(role)
+
+
+def _load_cases(options: AuditOptions, fw: Framework, mapping: MappingFile, raw=None) -> Extract:
+    from visit_audit.io.load import load_cases
+
+    assert options.cases is not None
+    return load_cases(
+        options.cases,
+        sheet=options.cases_sheet,
+        columns=mapping.headers["cases"],
+        date_format=_date_format(options, mapping, "cases"),
+        plan_type_aliases=plan_type_aliases(fw),
+        plan_type_values=mapping.plan_types,
+        raw=raw,
+    )
+
+
+def _load_visits(options: AuditOptions, mapping: MappingFile, raw=None) -> Extract:
+    from visit_audit.io.load import load_visits
+
+    assert options.visits is not None
+    return load_visits(
+        options.visits,
+        sheet=options.visits_sheet,
+        columns=mapping.headers["visits"],
+        date_format=_date_format(options, mapping, "visits"),
+        visit_type_values=mapping.visit_types,
+        answer_values=mapping.answers,
+        raw=raw,
+    )
+
+
+def under_framework(loaded: Loaded, options: AuditOptions, framework: str) -> Loaded:
+    """``loaded`` as ``framework`` (a name or a FILE.toml) reads it: the same frames
+    when it spells plan types as the loaded framework does; else the cases extract
+    read again with its spellings (the visits do not depend on the framework), or,
+    for the SSD, every table."""
+    from visit_audit.frameworks import load_framework
+
+    fw = load_framework(framework)
+    if plan_type_aliases(fw) == plan_type_aliases(loaded.framework):
+        return dataclasses.replace(loaded, framework=fw)
+    if options.ssd is not None:
+        return load_inputs(dataclasses.replace(options, framework=framework))
+    from visit_audit.io.mapping import MappingFile
+
+    mapping = loaded.mapping or MappingFile()
+    mapping.check_plan_types(fw.plan_types, fw.name)
+    cases = _load_cases(options, fw, mapping)
+    return reconcile(dataclasses.replace(loaded, framework=fw, cases=cases))
 
 
 def reconcile(loaded: Loaded) -> Loaded:

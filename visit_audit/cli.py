@@ -348,7 +348,7 @@ def audit(
         )
         with _progress() as step:
             result = pipeline.audit(options, step)
-            pipeline.write_outputs(
+            parts = pipeline.write_outputs(
                 result,
                 report=report,
                 json_out=json_out,
@@ -359,7 +359,7 @@ def audit(
                 report_dir=report_dir,
             )
             undelivered = plan.send(
-                result, grades, report=report, outbox=outbox, step=step, tell=_tell
+                result, grades, report=report, outbox=outbox, step=step, tell=_tell, parts=parts
             )
         _show(result, quiet or json_out == "-", report, grades)
     if pipeline.failed(result, fail):

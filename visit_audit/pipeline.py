@@ -572,9 +572,10 @@ def write_outputs(
     csv_dir: Path | None = None,
     split_by: str | None = None,
     report_dir: Path | None = None,
-) -> None:
+) -> dict[str, AuditResult] | None:
     """Write the Excel report, the JSON result, the CSV files and one workbook per
-    team or worker (``split_by`` into ``report_dir``), each atomically, mode 0600."""
+    team or worker (``split_by`` into ``report_dir``), each atomically, mode 0600.
+    Returns the parts of the split (by team or worker name), if any."""
     if report is not None:
         step("writing the Excel report")
         from visit_audit.report.excel import write_report
@@ -585,6 +586,7 @@ def write_outputs(
         from visit_audit.report.csv import write_csv
 
         write_csv(result, csv_dir)
+    parts = None
     if split_by is not None and report_dir is not None:
         step(f"writing one workbook per {split_by}")
         from visit_audit.report.excel import write_report as write_part
@@ -599,6 +601,7 @@ def write_outputs(
         from visit_audit.report.json import write_json
 
         write_json(result, json_out)
+    return parts
 
 
 def check_targets(

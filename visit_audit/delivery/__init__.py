@@ -98,10 +98,12 @@ class Delivery:
         tell: Callable[[str], None],
         step: Callable[[str], None] = lambda _: None,
         sleep: Callable[[float], None] | None = None,
+        parts: dict | None = None,
     ) -> list[str]:
         """E-mail (or, with --dry-run, write out) each team's workbook; returns the
         teams (and "whole authority") whose message was not delivered. ``tell``
-        hears each warning and each message not delivered, one line each."""
+        hears each warning and each message not delivered, one line each.
+        ``parts``: the result already split (as the written workbooks were)."""
         if self.email is None:
             return []
         from visit_audit.delivery import email as mail
@@ -110,7 +112,13 @@ class Delivery:
         split_by, report_dir = self.split
         folder = report_dir if split_by == "team" else None
         messages, warnings = mail.compose(
-            result, self.email, self.fields, thresholds, report=report, team_folder=folder
+            result,
+            self.email,
+            self.fields,
+            thresholds,
+            report=report,
+            team_folder=folder,
+            parts=parts if split_by == "team" else None,
         )
         for warning in warnings:
             tell(f"warning: {warning}")

@@ -119,12 +119,15 @@ def compose(
     *,
     report: Path | None = None,
     team_folder: Path | None = None,
+    parts: dict[str, AuditResult] | None = None,
 ) -> tuple[list[Outgoing], list[str]]:
     """Every message of this run (one per routed team, then the whole authority's)
-    and the warnings about teams that have nowhere to go."""
+    and the warnings about teams that have nowhere to go. ``parts``: the result
+    split by team already (not split again)."""
     from visit_audit.report.excel import workbook_bytes
 
-    parts = split_result(result, "team")
+    if parts is None:
+        parts = split_result(result, "team")
     routes, warnings = route(list(parts), settings)
     names = file_names(list(parts))
     out = []

@@ -31,13 +31,12 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate, getaddresses, make_msgid
 from pathlib import Path
-from typing import BinaryIO
 
 import pandas as pd
 
 from visit_audit.config import EVERYONE, EmailConfig, fill, is_loopback
 from visit_audit.errors import InputError
-from visit_audit.report.atomic import atomic_write
+from visit_audit.report.atomic import atomic_write_bytes
 from visit_audit.result import AuditResult
 from visit_audit.views.changes import ALL_TEAMS
 from visit_audit.views.labels import (
@@ -476,17 +475,9 @@ def write_outbox(messages: list[Outgoing], folder: Path) -> list[Path]:
     paths = []
     for i, m in enumerate(messages, start=1):
         name = "whole-authority" if m.name == WHOLE_AUTHORITY else safe_file_name(m.name)
-        paths.append(atomic_write(folder / f"{i:02d}-{name}.eml", _writer(m.message)))
+        data = m.message.as_bytes(policy=SMTP_POLICY)
+        paths.append(atomic_write_bytes(folder / f"{i:02d}-{name}.eml", data))
     return paths
-
-
-def _writer(message: EmailMessage) -> Callable[[BinaryIO], None]:
-    data = message.as_bytes(policy=SMTP_POLICY)
-
-    def write(fh: BinaryIO) -> None:
-        fh.write(data)
-
-    return write
 
 
 def tls_context(settings: EmailConfig) -> ssl.SSLContext:

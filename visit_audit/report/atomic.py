@@ -53,6 +53,15 @@ def atomic_write(path: str | Path, write: Callable[[BinaryIO], None]) -> Path:
     return target
 
 
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """:func:`atomic_write` of bytes already in hand."""
+
+    def write(fh: BinaryIO) -> None:
+        fh.write(data)
+
+    return atomic_write(path, write)
+
+
 def refuse_overwrite_inputs(target: str | Path, inputs: Iterable[str | Path]) -> None:
     """Raise :class:`InputError` when writing ``target`` would replace one of the inputs."""
     out = Path(target)

@@ -13,11 +13,10 @@ Every file is written atomically, mode 0600.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import BinaryIO
 
 import pandas as pd
 
-from visit_audit.report.atomic import atomic_write
+from visit_audit.report.atomic import atomic_write_bytes
 from visit_audit.result import (
     FINDING_COLUMNS,
     QUALITY_COLUMNS,
@@ -70,12 +69,7 @@ def _table(label: str, rows: dict[str, dict], fields: tuple[str, ...]) -> pd.Dat
 
 def _write(path: Path, frame: pd.DataFrame) -> Path:
     text = safe_frame(frame).to_csv(index=False, lineterminator="\r\n", date_format="%Y-%m-%d")
-    data = text.encode("utf-8-sig")
-
-    def write(fh: BinaryIO) -> None:
-        fh.write(data)
-
-    return atomic_write(path, write)
+    return atomic_write_bytes(path, text.encode("utf-8-sig"))
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from visit_audit.arrow import only_value_bytes
-from visit_audit.report.atomic import atomic_write
+from visit_audit.report.atomic import atomic_write, atomic_write_bytes
 from visit_audit.result import (
     FINDING_COLUMNS,
     QUALITY_COLUMNS,
@@ -305,9 +305,4 @@ def write_periods_json(periods: list[dict], target: str | Path) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    data = text.encode("utf-8")
-
-    def write(fh: BinaryIO) -> None:
-        fh.write(data)
-
-    atomic_write(target, write)
+    atomic_write_bytes(target, text.encode("utf-8"))

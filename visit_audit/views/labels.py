@@ -16,6 +16,9 @@ from visit_audit.columns import SUMMARY_FIELDS
 if TYPE_CHECKING:  # pandas is imported where a column is worded, not before
     import pandas as pd
 
+# What a blank worker is called in every table that lists workers.
+NO_WORKER = "(no worker)"
+
 # % on time: green at or above the first, amber at or above the second, else red.
 THRESHOLDS: tuple[float, float] = (95.0, 80.0)
 

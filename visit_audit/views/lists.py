@@ -19,12 +19,12 @@ import datetime as dt
 import pandas as pd
 
 from visit_audit.result import AuditResult
+from visit_audit.views.labels import NO_WORKER
 from visit_audit.views.summary import UPCOMING_WORKING_DAYS
 
 KEYS = ("child_id", "episode_id")
 # The kinds of deadline a visit meets (a milestone is met by a case date, a count by none).
 VISIT_KINDS = ("initial", "interval")
-NO_WORKER = "(no worker)"
 
 
 def last_visits(deadlines: pd.DataFrame, as_of: dt.date, episodes=None) -> pd.DataFrame:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from visit_audit.columns import SUMMARY_FIELDS
 from visit_audit.result import AuditResult
+from visit_audit.views.labels import NO_WORKER
 from visit_audit.views.summary import (
     _blank,
     _codes,
@@ -22,7 +23,6 @@ from visit_audit.views.summary import (
 )
 from visit_audit.views.summary import in_scope as deadlines_in_scope
 
-NO_WORKER = "(no worker)"
 # A worker's row: the summary's figures but children (an episode is one child
 # of one worker), and how many of theirs are due soon.
 WORKER_FIELDS = (*(f for f in SUMMARY_FIELDS if f != "children"), "due_soon")
